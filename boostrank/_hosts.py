@@ -1,0 +1,65 @@
+"""Adapters from each host library's calling convention to plain arrays.
+
+One objective object serves four conventions, told apart by the type of the second argument:
+
+========================  ==========================================  =========================
+host                      call                                        groups / weights
+========================  ==========================================  =========================
+XGBoost ``xgb.train``     ``obj(preds, dtrain: DMatrix)``             ``group_ptr``; per group
+LightGBM ``lgb.train``    ``obj(preds, train_set: Dataset)``          ``get_group()``; per row
+XGBoost sklearn           ``obj(y_true, y_pred, sample_weight=w)``    none; per row
+LightGBM sklearn          ``obj(y_true, y_pred, weight, group)``      sizes; per row
+========================  ==========================================  =========================
+
+The LightGBM sklearn wrapper counts parameters: an objective's ``__call__`` therefore takes
+exactly four, the third named ``sample_weight`` so XGBoost's wrapper finds it by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._validation import I64
+
+
+@dataclass(frozen=True)
+class HostCall:
+    """What a host passed, as arrays: predictions, labels, and optional groups and weights."""
+
+    host: str  # "xgboost", "lightgbm" or "sklearn"
+    y_pred: np.ndarray
+    y_true: np.ndarray
+    offsets: I64 | None
+    group_sizes: np.ndarray | None
+    weight: np.ndarray | None
+
+
+def _is_xgb_dmatrix(obj: Any) -> bool:
+    return type(obj).__module__.startswith("xgboost") and hasattr(obj, "get_uint_info")
+
+
+def _is_lgb_dataset(obj: Any) -> bool:
+    return type(obj).__module__.startswith("lightgbm") and hasattr(obj, "get_group")
+
+
+def _nonempty(x: Any) -> np.ndarray | None:
+    if x is None:
+        return None
+    arr = np.asarray(x)
+    return arr if arr.size else None
+
+
+def parse_host_call(a: Any, b: Any, sample_weight: Any, group: Any) -> HostCall:
+    if _is_xgb_dmatrix(b):
+        ptr = _nonempty(b.get_uint_info("group_ptr"))
+        offsets = None if ptr is None else ptr.astype(np.int64)
+        return HostCall("xgboost", np.asarray(a), b.get_label(), offsets, None,
+                        _nonempty(b.get_weight()))
+    if _is_lgb_dataset(b):
+        return HostCall("lightgbm", np.asarray(a), b.get_label(), None,
+                        _nonempty(b.get_group()), _nonempty(b.get_weight()))
+    return HostCall("sklearn", np.asarray(b), np.asarray(a), None, _nonempty(group),
+                    _nonempty(sample_weight))

@@ -1,0 +1,170 @@
+"""Per-group metric kernels.  Undefined groups are written as NaN; the Python layer applies
+the documented convention (skip or a fixed score) before averaging."""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from .._config import PARALLEL, SERIAL
+from ._math import ndcg_discount
+
+
+@nb.njit(**SERIAL)
+def _valid_slice(
+    scores: np.ndarray, labels: np.ndarray, valid: np.ndarray, start: int, end: int
+) -> tuple[np.ndarray, np.ndarray]:
+    m = 0
+    for i in range(start, end):
+        if valid[i]:
+            m += 1
+    x = np.empty(m, dtype=np.float64)
+    y = np.empty(m, dtype=np.float64)
+    t = 0
+    for i in range(start, end):
+        if valid[i]:
+            x[t] = scores[i]
+            y[t] = labels[i]
+            t += 1
+    return x, y
+
+
+@nb.njit(**SERIAL)
+def _gain(label: float, exponential: bool) -> float:
+    return 2.0**label - 1.0 if exponential else label
+
+
+@nb.njit(**SERIAL)
+def _tie_averaged_dcg(x: np.ndarray, y: np.ndarray, k: int, exponential: bool) -> float:
+    """DCG@k of ordering by descending x; items with equal x share their block's mean gain
+    (the expected DCG over random tie orders, as scikit-learn's ``ndcg_score``)."""
+    m = x.size
+    order = np.argsort(-x, kind="mergesort")
+    dcg = 0.0
+    r = 0
+    while r < m:
+        e = r + 1
+        while e < m and x[order[e]] == x[order[r]]:
+            e += 1
+        gain_sum = 0.0
+        disc_sum = 0.0
+        for t in range(r, e):
+            gain_sum += _gain(y[order[t]], exponential)
+            disc_sum += ndcg_discount(t + 1, k)
+        dcg += gain_sum / (e - r) * disc_sum
+        r = e
+    return dcg
+
+
+@nb.njit(**PARALLEL)
+def ndcg_groups(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    k: int,
+    exponential: bool,
+    out: np.ndarray,
+) -> None:
+    """NDCG@k per group; NaN where the ideal DCG is 0 (no relevant row) or no valid row."""
+    for g in nb.prange(offsets.size - 1):
+        x, y = _valid_slice(scores, labels, valid, offsets[g], offsets[g + 1])
+        ideal = 0.0
+        ys = np.sort(y)[::-1]
+        for r in range(ys.size):
+            ideal += _gain(ys[r], exponential) * ndcg_discount(r + 1, k)
+        if ideal <= 0.0:
+            out[g] = np.nan
+        else:
+            out[g] = _tie_averaged_dcg(x, y, k, exponential) / ideal
+
+
+@nb.njit(**SERIAL)
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties given their average rank (scipy ``rankdata``)."""
+    m = x.size
+    order = np.argsort(x, kind="mergesort")
+    ranks = np.empty(m, dtype=np.float64)
+    r = 0
+    while r < m:
+        e = r + 1
+        while e < m and x[order[e]] == x[order[r]]:
+            e += 1
+        avg = 0.5 * (r + e - 1) + 1.0
+        for t in range(r, e):
+            ranks[order[t]] = avg
+        r = e
+    return ranks
+
+
+@nb.njit(**SERIAL)
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    m = a.size
+    ma = 0.0
+    mb = 0.0
+    for i in range(m):
+        ma += a[i]
+        mb += b[i]
+    ma /= m
+    mb /= m
+    sab = 0.0
+    saa = 0.0
+    sbb = 0.0
+    for i in range(m):
+        da = a[i] - ma
+        db = b[i] - mb
+        sab += da * db
+        saa += da * da
+        sbb += db * db
+    if sbb == 0.0:
+        return np.nan
+    if saa == 0.0:
+        return 0.0
+    return sab / math.sqrt(saa * sbb)
+
+
+@nb.njit(**PARALLEL)
+def spearman_groups(
+    scores: np.ndarray, labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray, out: np.ndarray
+) -> None:
+    """Spearman correlation per group (exact ranks, ties averaged).  NaN when the group has
+    fewer than 2 valid rows or constant labels; 0 when labels vary but scores are constant."""
+    for g in nb.prange(offsets.size - 1):
+        x, y = _valid_slice(scores, labels, valid, offsets[g], offsets[g + 1])
+        if x.size < 2:
+            out[g] = np.nan
+        else:
+            out[g] = _pearson(average_ranks(x), average_ranks(y))
+
+
+@nb.njit(**PARALLEL)
+def pearson_groups(
+    scores: np.ndarray, labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray, out: np.ndarray
+) -> None:
+    for g in nb.prange(offsets.size - 1):
+        x, y = _valid_slice(scores, labels, valid, offsets[g], offsets[g + 1])
+        out[g] = np.nan if x.size < 2 else _pearson(x, y)
+
+
+@nb.njit(**PARALLEL)
+def pairwise_accuracy_groups(
+    scores: np.ndarray, labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray, out: np.ndarray
+) -> None:
+    """Share of pairs with y_i > y_j ordered s_i > s_j (score ties count 1/2); NaN if no pair."""
+    for g in nb.prange(offsets.size - 1):
+        x, y = _valid_slice(scores, labels, valid, offsets[g], offsets[g + 1])
+        pairs = 0.0
+        good = 0.0
+        for i in range(x.size):
+            for j in range(i + 1, x.size):
+                if y[i] == y[j]:
+                    continue
+                pairs += 1.0
+                d = (x[i] - x[j]) if y[i] > y[j] else (x[j] - x[i])
+                if d > 0.0:
+                    good += 1.0
+                elif d == 0.0:
+                    good += 0.5
+        out[g] = good / pairs if pairs > 0.0 else np.nan

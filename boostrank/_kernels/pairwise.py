@@ -1,0 +1,190 @@
+r"""Pairwise soft zero-one and pairwise logistic (RankNet) losses.
+
+For a group g, valid rows only, u_ij = (s_i - s_j) / T and c_ij = w_i * lambda_ij:
+
+    l_g = sum_i sum_j [y_i > y_j] c_ij * phi(u_ij)
+
+    soft zero-one:  phi(u) = 1 - sigma(u)          phi'(u) = -q       phi''(u) = q (2 sigma(u) - 1)
+    logistic:       phi(u) = log(1 + exp(-u))     phi'(u) = -sigma(-u) phi''(u) = q
+
+with q = sigma(u) sigma(-u).  ``lambda_ij`` is 1, or |Delta NDCG_ij| (LambdaRank) held fixed.
+Each unordered pair is visited once and updates both rows.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
+from ._math import ndcg_discount, ndcg_gain, sigmoid, softplus_neg
+
+SOFT_ZERO_ONE = 0
+LOGISTIC = 1
+
+#: Hessian choices.  LOGISTIC_CURVATURE: q / T^2 per pair (exact for the logistic loss, the
+#: Gauss-Newton-style surrogate for soft zero-one).  EXACT_CLIPPED: phi''(u) / T^2 clipped at
+#: the floor.
+HESS_LOGISTIC_CURVATURE = 0
+HESS_EXACT_CLIPPED = 1
+
+
+@nb.njit(**SERIAL)
+def _group_lambda_setup(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    valid: np.ndarray,
+    start: int,
+    end: int,
+    k: int,
+    rank_out: np.ndarray,
+) -> float:
+    """Write each valid row's 1-based rank by descending score into ``rank_out[start:end]``
+    (ties broken by row order) and return 1 / IDCG@k of the group (0 when IDCG is 0)."""
+    m = 0
+    for i in range(start, end):
+        if valid[i]:
+            m += 1
+    idx = np.empty(m, dtype=np.int64)
+    neg = np.empty(m, dtype=np.float64)
+    lab = np.empty(m, dtype=np.float64)
+    t = 0
+    for i in range(start, end):
+        if valid[i]:
+            idx[t] = i
+            neg[t] = -scores[i]
+            lab[t] = -labels[i]
+            t += 1
+    order = np.argsort(neg, kind="mergesort")
+    for r in range(m):
+        rank_out[idx[order[r]]] = r + 1
+    ideal = np.sort(lab)
+    idcg = 0.0
+    for r in range(m):
+        idcg += ndcg_gain(-ideal[r]) * ndcg_discount(r + 1, k)
+    return 1.0 / idcg if idcg > 0.0 else 0.0
+
+
+@nb.njit(**PARALLEL)
+def pairwise_grad_hess(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    temperature: float,
+    loss_kind: int,
+    use_ndcg: bool,
+    k: int,
+    hess_kind: int,
+    grad: np.ndarray,
+    hess: np.ndarray,
+) -> None:
+    """Gradient and Hessian diagonal of the summed pairwise loss, written into grad/hess."""
+    n_groups = offsets.size - 1
+    inv_t = 1.0 / temperature
+    inv_t2 = inv_t * inv_t
+    rank = np.zeros(scores.size, dtype=np.int64) if use_ndcg else np.zeros(1, dtype=np.int64)
+    for g in nb.prange(n_groups):
+        start = offsets[g]
+        end = offsets[g + 1]
+        for i in range(start, end):
+            grad[i] = 0.0
+            hess[i] = 0.0
+        inv_idcg = 1.0
+        if use_ndcg:
+            inv_idcg = _group_lambda_setup(scores, labels, valid, start, end, k, rank)
+        for i in range(start, end):
+            if not valid[i]:
+                continue
+            yi = labels[i]
+            for j in range(i + 1, end):
+                if not valid[j] or labels[j] == yi:
+                    continue
+                if yi > labels[j]:
+                    hi = i
+                    lo = j
+                else:
+                    hi = j
+                    lo = i
+                c = weights[hi]
+                if use_ndcg:
+                    dg = ndcg_gain(labels[hi]) - ndcg_gain(labels[lo])
+                    dd = ndcg_discount(rank[hi], k) - ndcg_discount(rank[lo], k)
+                    c *= abs(dg * dd) * inv_idcg
+                if c == 0.0:
+                    continue
+                u = (scores[hi] - scores[lo]) * inv_t
+                sp = sigmoid(u)
+                sn = sigmoid(-u)
+                q = sp * sn
+                if loss_kind == SOFT_ZERO_ONE:
+                    d1 = -q
+                    d2 = q * (sp - sn)
+                else:
+                    d1 = -sn
+                    d2 = q
+                gi = c * d1 * inv_t
+                grad[hi] += gi
+                grad[lo] -= gi
+                if hess_kind == HESS_LOGISTIC_CURVATURE:
+                    h = c * q * inv_t2
+                else:
+                    h = c * d2 * inv_t2
+                hess[hi] += h
+                hess[lo] += h
+        for i in range(start, end):
+            if not hess[i] > HESSIAN_FLOOR:
+                hess[i] = HESSIAN_FLOOR
+
+
+@nb.njit(**PARALLEL)
+def pairwise_loss_rows(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    temperature: float,
+    loss_kind: int,
+    use_ndcg: bool,
+    k: int,
+    out: np.ndarray,
+) -> None:
+    """Per-row loss: row i's value is the sum over the pairs where i is the preferred item."""
+    n_groups = offsets.size - 1
+    inv_t = 1.0 / temperature
+    rank = np.zeros(scores.size, dtype=np.int64) if use_ndcg else np.zeros(1, dtype=np.int64)
+    for g in nb.prange(n_groups):
+        start = offsets[g]
+        end = offsets[g + 1]
+        for i in range(start, end):
+            out[i] = 0.0
+        inv_idcg = 1.0
+        if use_ndcg:
+            inv_idcg = _group_lambda_setup(scores, labels, valid, start, end, k, rank)
+        for i in range(start, end):
+            if not valid[i]:
+                continue
+            yi = labels[i]
+            for j in range(i + 1, end):
+                if not valid[j] or labels[j] == yi:
+                    continue
+                if yi > labels[j]:
+                    hi = i
+                    lo = j
+                else:
+                    hi = j
+                    lo = i
+                c = weights[hi]
+                if use_ndcg:
+                    dg = ndcg_gain(labels[hi]) - ndcg_gain(labels[lo])
+                    dd = ndcg_discount(rank[hi], k) - ndcg_discount(rank[lo], k)
+                    c *= abs(dg * dd) * inv_idcg
+                if c == 0.0:
+                    continue
+                u = (scores[hi] - scores[lo]) * inv_t
+                if loss_kind == SOFT_ZERO_ONE:
+                    out[hi] += c * sigmoid(-u)
+                else:
+                    out[hi] += c * softplus_neg(u)

@@ -1,0 +1,269 @@
+r"""Metrics: the same quantities as XGBoost ``custom_metric`` and LightGBM ``feval`` callables.
+
+Each metric object has ``score(y_true, y_pred, *, group=None, qid=None, weight=None,
+where=None) -> float``, ``per_group(...) -> ndarray`` (group-wise values, NaN where undefined
+before the convention is applied) and ``__call__`` for the hosts:
+
+* ``xgb.train(..., custom_metric=m)`` -> ``(name, value)``
+* ``lgb.train(..., feval=m)`` and LightGBM sklearn ``eval_metric=m`` ->
+  ``(name, value, is_higher_better)``
+
+Group averages are weighted by each group's mean row weight (XGBoost's per-group weight).
+
+Conventions
+-----------
+* NDCG@k: a group with no relevant row (ideal DCG 0) scores ``no_relevant_score``: 0 by
+  default (LETOR, scikit-learn), 1 as XGBoost does, or None to leave such groups out.  Ties in
+  the scores get their expected DCG over random tie orders (scikit-learn's ``ndcg_score``).
+  A single relevant row scores 1.
+* Spearman per group (exact ranks, ties averaged): groups with fewer than 2 rows or constant
+  labels are left out; a group with varying labels and constant scores scores 0.
+* Pairwise accuracy: share of pairs with y_i > y_j ranked s_i > s_j, score ties counting 1/2;
+  groups without such a pair are left out.
+* When every group is left out, the value is 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import _hosts
+from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
+from ._kernels import metrics as _mk
+from ._validation import F64, I64, as_f64, check_mask, row_weights
+
+__all__ = ["Metric", "LossMetric", "NDCG", "SpearmanMetric", "PairwiseAccuracy", "RPSMetric",
+           "ndcg", "spearman", "pairwise_accuracy", "rps_score"]
+
+
+class Metric:
+    """Base class: host dispatch and group averaging."""
+
+    name: str = "metric"
+    higher_is_better: ClassVar[bool] = True
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        raise NotImplementedError
+
+    def score(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+              weight: Any = None, where: Any = None, offsets: I64 | None = None) -> float:
+        """The metric averaged over groups (weighted by group weight)."""
+        values = self.per_group(y_true, y_pred, group=group, qid=qid, where=where,
+                                offsets=offsets)
+        n = int(np.asarray(y_pred).shape[0])
+        if offsets is None:
+            offsets = resolve_offsets(n, group, qid)
+        w = row_weights(weight, n, offsets)
+        gw = np.ones(values.size) if w is None else np.add.reduceat(w, offsets[:-1]) / np.diff(
+            offsets)
+        keep = ~np.isnan(values)
+        if not keep.any() or gw[keep].sum() == 0:
+            return 0.0
+        return float(np.average(values[keep], weights=gw[keep]))
+
+    def __call__(self, a: Any, b: Any, sample_weight: Any = None,
+                 group: Any = None) -> tuple[str, float] | tuple[str, float, bool]:
+        call = _hosts.parse_host_call(a, b, sample_weight, group)
+        n = int(np.asarray(call.y_true).size)
+        offsets = None
+        if call.offsets is not None:
+            offsets = offsets_from_ptr(call.offsets, n)
+        elif call.group_sizes is not None:
+            offsets = offsets_from_sizes(call.group_sizes, n)
+        value = self.score(call.y_true, call.y_pred, weight=call.weight, offsets=offsets)
+        if call.host == "xgboost":
+            return self.name, value
+        return self.name, value, self.higher_is_better
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({opts})"
+
+
+def _flat(y_true: Any, y_pred: Any, group: Any, qid: Any, where: Any,
+          offsets: I64 | None) -> tuple[F64, F64, np.ndarray, I64]:
+    s = as_f64(y_pred, "y_pred")
+    y = as_f64(y_true, "y_true")
+    if s.shape != y.shape:
+        raise ValueError(f"`y_true` has shape {y.shape} but `y_pred` has shape {s.shape}.")
+    mask = check_mask(where, s.shape)
+    if s.ndim == 2:
+        offsets = np.arange(s.shape[0] + 1, dtype=np.int64) * s.shape[1]
+        s, y = s.reshape(-1), y.reshape(-1)
+    elif s.ndim != 1:
+        raise ValueError(f"`y_pred` must be 1-D or padded 2-D, got shape {s.shape}.")
+    if s.size == 0:
+        raise ValueError("`y_pred` is empty.")
+    if offsets is None:
+        offsets = resolve_offsets(s.size, group, qid)
+    valid = np.ones(s.size, dtype=bool) if mask is None else mask.reshape(-1).copy()
+    return s, y, valid, offsets
+
+
+class NDCG(Metric):
+    """NDCG@k with exponential (2^y - 1, default) or linear gain; rows with negative labels
+    are ignored.  See the module docstring for the conventions."""
+
+    def __init__(self, k: int | None = 10, gain: str = "exponential",
+                 no_relevant_score: float | None = 0.0) -> None:
+        if k is not None and (int(k) != k or k < 1):
+            raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
+        if gain not in ("exponential", "linear"):
+            raise ValueError(f"`gain` must be 'exponential' or 'linear', got {gain!r}.")
+        self.k = None if k is None else int(k)
+        self.gain = gain
+        self.no_relevant_score = no_relevant_score
+        self.name = "ndcg" if k is None else f"ndcg@{self.k}"
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
+        valid &= y >= 0
+        out = np.empty(offsets.size - 1)
+        _mk.ndcg_groups(s, y, valid, offsets, self.k or 0, self.gain == "exponential", out)
+        if self.no_relevant_score is not None:
+            out[np.isnan(out)] = self.no_relevant_score
+        return out
+
+
+class SpearmanMetric(Metric):
+    """Mean per-group Spearman rank correlation (exact ranks, ties averaged)."""
+
+    name = "spearman"
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
+        out = np.empty(offsets.size - 1)
+        _mk.spearman_groups(s, y, valid, offsets, out)
+        return out
+
+
+class PairwiseAccuracy(Metric):
+    """Mean per-group share of correctly ordered pairs; negative labels are ignored."""
+
+    name = "pairwise_accuracy"
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
+        valid &= y >= 0
+        out = np.empty(offsets.size - 1)
+        _mk.pairwise_accuracy_groups(s, y, valid, offsets, out)
+        return out
+
+
+class RPSMetric(Metric):
+    """Weighted mean ranked probability score of (n, K) margins or probabilities.
+
+    ``input="auto"`` (default) treats predictions whose rows are non-negative and sum to 1 as
+    probabilities (what XGBoost and LightGBM pass to a metric under their built-in multi-class
+    objectives) and anything else as margins; "margin" or "proba" forces one reading."""
+
+    name = "rps"
+    higher_is_better = False
+
+    def __init__(self, normalize: bool = False, input: str = "auto") -> None:
+        if input not in ("auto", "margin", "proba"):
+            raise ValueError(f"`input` must be 'auto', 'margin' or 'proba', got {input!r}.")
+        self.normalize = bool(normalize)
+        self.input = input
+
+    def _margins(self, y_pred: Any) -> F64:
+        z = as_f64(y_pred, "y_pred")
+        if z.ndim != 2:
+            raise ValueError(f"RPS needs (n_rows, n_classes) predictions, got shape {z.shape}.")
+        is_proba = self.input == "proba" or (
+            self.input == "auto" and (z >= 0).all() and np.allclose(z.sum(axis=1), 1.0, atol=1e-5)
+        )
+        return np.log(np.maximum(z, 1e-300)) if is_proba else z
+
+    def per_row(self, y_true: Any, y_pred: Any, *, where: Any = None) -> F64:
+        from .objectives import RankedProbabilityScore
+
+        return np.asarray(RankedProbabilityScore(normalize=self.normalize).loss(
+            y_true, self._margins(y_pred), where=where, reduction="none"))
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        rows = self.per_row(y_true, y_pred, where=where)
+        if offsets is None:
+            offsets = resolve_offsets(rows.size, group, qid)
+        y = np.asarray(y_true, dtype=np.float64).reshape(-1)
+        keep = (y >= 0) if where is None else (np.asarray(where, bool) & (y >= 0))
+        sums = np.add.reduceat(rows, offsets[:-1])
+        counts = np.add.reduceat(keep.astype(np.float64), offsets[:-1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+    def score(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+              weight: Any = None, where: Any = None, offsets: I64 | None = None) -> float:
+        rows = self.per_row(y_true, y_pred, where=where)
+        y = np.asarray(y_true, dtype=np.float64).reshape(-1)
+        keep = y >= 0
+        if where is not None:
+            keep &= check_mask(where, (rows.size,)).astype(bool)  # type: ignore[union-attr]
+        if offsets is None:
+            offsets = resolve_offsets(rows.size, group, qid)
+        w = row_weights(weight, rows.size, offsets)
+        w = np.ones(rows.size) if w is None else w
+        total = (w * keep).sum()
+        # rows carry the weight only through ``w`` here: recompute unweighted values
+        return float((rows * keep * w).sum() / total) if total > 0 else 0.0
+
+
+class LossMetric(Metric):
+    """An objective's own loss (its default ``reduction="mean"``) as a metric."""
+
+    higher_is_better = False
+
+    def __init__(self, objective: Any) -> None:
+        self.objective = objective
+        self.name = objective.name
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        raise NotImplementedError("LossMetric reports the reduced loss; use score().")
+
+    def score(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+              weight: Any = None, where: Any = None, offsets: I64 | None = None) -> float:
+        if offsets is not None:
+            group = np.diff(offsets)
+        return float(self.objective.loss(y_true, y_pred, group=group, qid=qid, weight=weight,
+                                         where=where))
+
+
+def ndcg(y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None, weight: Any = None,
+         where: Any = None, k: int | None = 10, gain: str = "exponential",
+         no_relevant_score: float | None = 0.0) -> float:
+    """Mean NDCG@k over groups (see :class:`NDCG`)."""
+    return NDCG(k, gain, no_relevant_score).score(y_true, y_pred, group=group, qid=qid,
+                                                  weight=weight, where=where)
+
+
+def spearman(y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+             weight: Any = None, where: Any = None) -> float:
+    """Mean per-group Spearman correlation (see :class:`SpearmanMetric`).
+
+    >>> import boostrank
+    >>> boostrank.spearman([1, 2, 3, 1, 2], [0.1, 0.3, 0.2, 5.0, 6.0], group=[3, 2])
+    0.75
+    """
+    return SpearmanMetric().score(y_true, y_pred, group=group, qid=qid, weight=weight,
+                                  where=where)
+
+
+def pairwise_accuracy(y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                      weight: Any = None, where: Any = None) -> float:
+    """Mean per-group pairwise accuracy (see :class:`PairwiseAccuracy`)."""
+    return PairwiseAccuracy().score(y_true, y_pred, group=group, qid=qid, weight=weight,
+                                    where=where)
+
+
+def rps_score(y_true: Any, y_pred: Any, *, weight: Any = None, where: Any = None,
+              normalize: bool = False, input: str = "auto") -> float:
+    """Weighted mean ranked probability score (see :class:`RPSMetric`)."""
+    return RPSMetric(normalize, input).score(y_true, y_pred, weight=weight, where=where)

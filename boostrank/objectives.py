@@ -1,0 +1,586 @@
+r"""Objectives: loss, exact gradient and a positive Hessian, callable by XGBoost and LightGBM.
+
+Every objective is an object with
+
+* ``loss(y_true, y_pred, *, group=None, qid=None, weight=None, where=None, reduction="mean")``
+* ``grad_hess(y_true, y_pred, *, group=None, qid=None, weight=None, where=None)``
+* ``__call__``: the host libraries' calling conventions (see :mod:`boostrank._hosts`), so the
+  object is passed straight to ``xgb.train(obj=...)``, ``lgb.train({"objective": ...})`` and the
+  sklearn estimators.
+
+Groups are given as ``group=`` sizes, ``qid=`` per-row ids, a padded 2-D ``(n_lists, list_size)``
+``y_pred`` (with an optional boolean ``where`` of the same shape), or not at all (one group of
+all rows).  ``grad_hess`` returns the exact gradient of ``loss(..., reduction="sum")`` and the
+Hessian diagonal the objective uses; both have ``y_pred``'s shape.  The host libraries receive
+exactly these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import _hosts
+from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
+from ._kernels import pairwise as _pw
+from ._kernels import rps as _rps
+from ._kernels import softmax as _sm
+from ._kernels import spearman as _sp
+from ._validation import (
+    B1,
+    F64,
+    I64,
+    as_f64,
+    check_choice,
+    check_mask,
+    check_positive,
+    row_weights,
+)
+
+__all__ = [
+    "Objective",
+    "PairwiseSoftZeroOne",
+    "PairwiseLogistic",
+    "SoftmaxRanking",
+    "SoftSpearman",
+    "CombinedLoss",
+    "RankedProbabilityScore",
+]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One call's data in the canonical flat layout."""
+
+    scores: F64  # (n,) or (n, K)
+    labels: F64  # (n,)
+    weights: F64  # (n,), ones when unweighted
+    valid: B1  # (n,)
+    offsets: I64  # (n_groups + 1,)
+    shape: tuple[int, ...]  # shape of y_pred as given, for outputs
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.labels.size)
+
+
+class Objective:
+    """Base class: input handling, reductions and host dispatch shared by every loss."""
+
+    name: ClassVar[str] = "objective"
+    #: Labels below 0 mark rows to ignore (keras-rs convention) for relevance-label losses.
+    ignores_negative_labels: ClassVar[bool] = True
+    #: "row": ``reduction="none"`` gives one value per row; "group": one per group.
+    unreduced: ClassVar[str] = "row"
+    #: Row-wise losses on (n, K) margins (ordinal) instead of ranking scores.
+    multiclass: ClassVar[bool] = False
+
+    # ----------------------------------------------------------------- input handling
+    def _batch(
+        self,
+        y_true: Any,
+        y_pred: Any,
+        group: Any = None,
+        qid: Any = None,
+        weight: Any = None,
+        where: Any = None,
+        offsets: I64 | None = None,
+    ) -> Batch:
+        scores = as_f64(y_pred, "y_pred")
+        labels = as_f64(y_true, "y_true")
+        shape = scores.shape
+        if self.multiclass:
+            return self._multiclass_batch(labels, scores, group, qid, weight, where, offsets)
+        if scores.ndim == 2:  # padded lists (keras-rs / rax layout)
+            if labels.shape != scores.shape:
+                raise ValueError(
+                    f"padded 2-D input: `y_true` has shape {labels.shape} but `y_pred` has "
+                    f"{scores.shape}; both must be (n_lists, list_size)."
+                )
+            if group is not None or qid is not None:
+                raise ValueError(
+                    "padded 2-D input already defines the groups (one per row of the array); "
+                    "do not pass `group` or `qid` as well."
+                )
+            n_lists, size = scores.shape
+            offsets = np.arange(n_lists + 1, dtype=np.int64) * size
+            scores = scores.reshape(-1)
+            labels = labels.reshape(-1)
+        elif scores.ndim != 1:
+            raise ValueError(
+                f"`y_pred` must be 1-D (flat rows) or 2-D (padded lists), got shape {shape}."
+            )
+        elif labels.shape != scores.shape:
+            raise ValueError(
+                f"`y_true` has shape {labels.shape} but `y_pred` has shape {scores.shape}; "
+                "pass one label per prediction."
+            )
+        n = scores.size
+        if n == 0:
+            raise ValueError("`y_pred` is empty: there are no rows to rank.")
+        if offsets is None:
+            offsets = resolve_offsets(n, group, qid)
+        mask = check_mask(where, shape)
+        valid = np.ones(n, dtype=bool) if mask is None else mask.reshape(-1).copy()
+        if self.ignores_negative_labels:
+            valid &= labels >= 0
+        self._check_labels(labels, valid)
+        w = row_weights(weight if weight is None else np.asarray(weight).reshape(-1), n, offsets)
+        weights = np.ones(n) if w is None else w
+        return Batch(scores, labels, weights, valid, offsets, shape)
+
+    def _multiclass_batch(
+        self,
+        labels: F64,
+        margins: F64,
+        group: Any,
+        qid: Any,
+        weight: Any,
+        where: Any,
+        offsets: I64 | None,
+    ) -> Batch:
+        raise NotImplementedError
+
+    def _check_labels(self, labels: F64, valid: B1) -> None:
+        """Hook for label checks of a particular loss."""
+
+    # ----------------------------------------------------------------- kernels (subclasses)
+    def _loss_parts(self, b: Batch) -> F64:
+        raise NotImplementedError
+
+    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- public API
+    def loss(
+        self,
+        y_true: Any,
+        y_pred: Any,
+        *,
+        group: Any = None,
+        qid: Any = None,
+        weight: Any = None,
+        where: Any = None,
+        reduction: str = "mean",
+    ) -> Any:
+        """The loss value; ``reduction`` is "mean" (this loss's conventional default), "sum"
+        or "none" (per row or per group, see the class docstring)."""
+        check_choice(reduction, "reduction", REDUCTIONS)
+        b = self._batch(y_true, y_pred, group, qid, weight, where)
+        parts = self._loss_parts(b)
+        if reduction == "sum":
+            return float(parts.sum())
+        if reduction == "none":
+            if self.unreduced == "row" and not self.multiclass:
+                return parts.reshape(b.shape)
+            return parts
+        if self.unreduced == "row":
+            return float(parts.sum() / b.n_rows)
+        counts = np.add.reduceat(b.valid, b.offsets[:-1]) if b.n_rows else np.zeros(0)
+        non_empty = int((counts > 0).sum())
+        return float(parts.sum() / non_empty) if non_empty else 0.0
+
+    def grad_hess(
+        self,
+        y_true: Any,
+        y_pred: Any,
+        *,
+        group: Any = None,
+        qid: Any = None,
+        weight: Any = None,
+        where: Any = None,
+    ) -> tuple[F64, F64]:
+        """Gradient of ``loss(..., reduction="sum")`` and the Hessian diagonal used, both
+        shaped like ``y_pred``; Hessians are finite and strictly positive."""
+        b = self._batch(y_true, y_pred, group, qid, weight, where)
+        grad, hess = self._grad_hess(b)
+        return grad.reshape(b.shape), hess.reshape(b.shape)
+
+    def __call__(self, y_true_or_preds: Any, y_pred_or_data: Any, sample_weight: Any = None,
+                 group: Any = None) -> tuple[F64, F64]:
+        """Host-library entry point: ``(preds, DMatrix)``, ``(preds, Dataset)``,
+        ``(y_true, y_pred, sample_weight=w)`` (XGBoost sklearn) or
+        ``(y_true, y_pred, weight, group)`` (LightGBM sklearn)."""
+        call = _hosts.parse_host_call(y_true_or_preds, y_pred_or_data, sample_weight, group)
+        offsets = None
+        if call.offsets is not None:
+            offsets = offsets_from_ptr(call.offsets, int(np.asarray(call.y_true).size))
+        elif call.group_sizes is not None:
+            offsets = offsets_from_sizes(call.group_sizes, int(np.asarray(call.y_true).size))
+        preds = np.asarray(call.y_pred)
+        if not self.multiclass and preds.ndim == 2 and preds.shape[1] == 1:
+            preds = preds[:, 0]
+        if not self.multiclass and preds.ndim != 1:
+            raise ValueError(
+                f"{type(self).__name__} scores one value per row, but the host passed "
+                f"predictions of shape {preds.shape}. Do not set `num_class` / multi-class "
+                "parameters for a ranking objective."
+            )
+        b = self._batch(call.y_true, preds, None, None, call.weight, None, offsets)
+        return self._grad_hess(b)
+
+    @property
+    def metric(self) -> Any:
+        """This objective's loss as an XGBoost ``custom_metric`` / LightGBM ``feval``."""
+        from .metrics import LossMetric
+
+        return LossMetric(self)
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({opts})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
+
+
+# --------------------------------------------------------------------------- pairwise
+class _Pairwise(Objective):
+    unreduced = "row"
+    _loss_kind: ClassVar[int]
+    _hessians: ClassVar[dict[str, int]]
+
+    def __init__(
+        self,
+        temperature: float = 1.0,
+        lambda_weight: str | None = None,
+        k: int | None = None,
+        hessian: str | None = None,
+    ) -> None:
+        self.temperature = check_positive(temperature, "temperature")
+        self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
+        if k is not None and (int(k) != k or k < 1):
+            raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
+        if k is not None and lambda_weight is None:
+            raise ValueError("`k` is the NDCG cut-off of the lambda weights: set "
+                             "`lambda_weight='ndcg'` too, or leave `k=None`.")
+        self.k = None if k is None else int(k)
+        default = next(iter(self._hessians))
+        self.hessian = check_choice(default if hessian is None else hessian, "hessian",
+                                    tuple(self._hessians))
+
+    def _check_labels(self, labels: F64, valid: B1) -> None:
+        if self.lambda_weight == "ndcg" and valid.any() and labels[valid].max() > 31:
+            raise ValueError(
+                f"`y_true` has relevance labels up to {labels[valid].max()}; NDCG lambda weights "
+                "use the gain 2^y - 1 and need labels <= 31. Rescale the labels to grades."
+            )
+
+    def _args(self, b: Batch) -> tuple[Any, ...]:
+        return (b.scores, b.labels, b.weights, b.valid, b.offsets, self.temperature,
+                self._loss_kind, self.lambda_weight == "ndcg", self.k or 0)
+
+    def _loss_parts(self, b: Batch) -> F64:
+        out = np.empty(b.n_rows)
+        _pw.pairwise_loss_rows(*self._args(b), out)
+        return out
+
+    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+        grad = np.empty(b.n_rows)
+        hess = np.empty(b.n_rows)
+        _pw.pairwise_grad_hess(*self._args(b), self._hessians[self.hessian], grad, hess)
+        return grad, hess
+
+
+class PairwiseSoftZeroOne(_Pairwise):
+    r"""Pairwise soft zero-one loss (keras-rs ``PairwiseSoftZeroOneLoss``).
+
+    .. math::
+        l_g = \sum_i w_i \sum_j [y_i > y_j]\, \lambda_{ij}\,(1 - \sigma((s_i - s_j)/T))
+
+    ``reduction="mean"`` divides the sum by the number of rows passed (keras-rs
+    ``sum_over_batch_size``); ``"none"`` gives per row i the sum over pairs where i is the
+    preferred item.  Rows with a negative label, or ``where=False``, form no pairs.
+
+    Parameters
+    ----------
+    temperature : T > 0 (default 1).
+    lambda_weight : None or "ndcg": multiply each pair by |Delta NDCG_ij| of swapping i and j in
+        the current ranking (gain 2^y - 1, discount 1/log2(1 + rank), cut-off ``k``), held fixed
+        when differentiating (LambdaRank).
+    k : NDCG cut-off of the lambda weights (None: whole list).
+    hessian : "logistic" (default): per pair q / T^2 with q = sigma(u) sigma(-u), the curvature
+        of the logistic loss of the same pair (a Gauss-Newton-style surrogate, always positive);
+        "exact": the exact diagonal q (2 sigma(u) - 1) / T^2, clipped at the floor where it is
+        negative (trains much worse: misordered pairs get no curvature).
+
+    Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
+    Cost O(sum_g n_g^2) time, O(n) memory.
+
+    Examples
+    --------
+    >>> import numpy as np, boostrank
+    >>> round(boostrank.pairwise_soft_zero_one.loss([1.0, 0.0], [0.6, 0.8]), 6)
+    0.274917
+    """
+
+    name = "pairwise_soft_zero_one"
+    _loss_kind = _pw.SOFT_ZERO_ONE
+    _hessians = {"logistic": _pw.HESS_LOGISTIC_CURVATURE, "exact": _pw.HESS_EXACT_CLIPPED}
+
+
+class PairwiseLogistic(_Pairwise):
+    r"""Pairwise logistic loss (RankNet; keras-rs / rax ``pairwise_logistic_loss``), convex.
+
+    .. math::
+        l_g = \sum_i w_i \sum_j [y_i > y_j]\, \lambda_{ij} \log(1 + e^{-(s_i - s_j)/T})
+
+    Same options and reductions as :class:`PairwiseSoftZeroOne`.  The Hessian is the exact
+    diagonal, per pair c q / T^2, q = sigma(u) sigma(-u) (``hessian="exact"``, the only choice).
+    With ``lambda_weight="ndcg"`` this is LambdaRank/LambdaMART's gradient.
+
+    Examples
+    --------
+    >>> import boostrank
+    >>> round(boostrank.pairwise_logistic.loss([1.0, 0.0, 0.0], [2.0, 1.0, 3.0],
+    ...                                          reduction="sum"), 6)
+    1.626523
+    """
+
+    name = "pairwise_logistic"
+    _loss_kind = _pw.LOGISTIC
+    _hessians = {"exact": _pw.HESS_LOGISTIC_CURVATURE}
+
+
+# --------------------------------------------------------------------------- listwise
+class SoftmaxRanking(Objective):
+    r"""Listwise softmax cross-entropy (rax ``softmax_loss``, braintools ``ranking_softmax_loss``).
+
+    .. math::
+        l_g = -\sum_i w_i y_i \log \mathrm{softmax}(s)_i
+
+    softmax over the group's valid rows, labels not normalised; a group whose weighted labels
+    sum to 0 contributes 0.  ``reduction="mean"`` averages over groups with a valid row;
+    ``"none"`` gives one value per group.  Gradient A p_k - w_k y_k (A = sum w y); exact
+    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).
+
+    Examples
+    --------
+    >>> import boostrank
+    >>> round(boostrank.softmax_ranking.loss([1.0, 0.0, 0.0], [2.0, 1.0, 3.0]), 6)
+    1.407606
+    """
+
+    name = "softmax_ranking"
+    unreduced = "group"
+
+    def __init__(self) -> None:
+        pass
+
+    def _loss_parts(self, b: Batch) -> F64:
+        out = np.empty(b.offsets.size - 1)
+        _sm.softmax_loss_groups(b.scores, b.labels, b.weights, b.valid, b.offsets, out)
+        return out
+
+    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+        grad = np.empty(b.n_rows)
+        hess = np.empty(b.n_rows)
+        _sm.softmax_grad_hess(b.scores, b.labels, b.weights, b.valid, b.offsets, grad, hess)
+        return grad, hess
+
+
+_SPEARMAN_HESSIANS = {"pair_magnitude": _sp.HESS_PAIR_MAGNITUDE,
+                      "gauss_newton": _sp.HESS_GAUSS_NEWTON}
+
+
+class SoftSpearman(Objective):
+    r"""Negative soft Spearman correlation per group (centimators ``SpearmanCorrelation``).
+
+    Soft rank :math:`r_i(x) = \sum_j \sigma((x_i - x_j)/\tau)` (j = i included) and
+
+    .. math::
+        l_g = -\bar w_g\, \frac{\sum \tilde a \tilde b}
+                               {\sqrt{\sum \tilde a^2 \sum \tilde b^2 + 10^{-7}}},
+        \quad \tilde a = r(s) - \overline{r(s)},\ \tilde b = r(y) - \overline{r(y)}
+
+    with :math:`\bar w_g` the mean weight of the group's valid rows (XGBoost's per-group weight).
+    Without groups the whole data set is one group, as in centimators.  Labels may be any real
+    numbers (negative ones are *not* ignored; use ``where=``).  ``reduction="mean"`` averages
+    over groups; ``"none"`` gives one value per group.
+
+    Parameters
+    ----------
+    regularization_strength : tau > 0 (default 1e-3), the soft-rank temperature.
+    hessian : "pair_magnitude" (default) h_k = wbar sum_j sigma'_kj |c_k - c_j| / tau^2, which
+        bounds each row's Newton step by tau; or "gauss_newton", the Gauss-Newton diagonal of
+        the unit-vector least-squares form (stalls at the all-equal start).  See
+        :mod:`boostrank._kernels.spearman` for the formulas.
+
+    Cost O(sum_g n_g^2) time, O(n) memory.
+
+    Examples
+    --------
+    >>> import boostrank
+    >>> round(boostrank.soft_spearman.loss([1.0, 2.0, 3.0], [0.1, 0.2, 0.3]), 4)
+    -1.0
+    """
+
+    name = "soft_spearman"
+    unreduced = "group"
+    ignores_negative_labels = False
+
+    def __init__(self, regularization_strength: float = 1e-3,
+                 hessian: str = "pair_magnitude") -> None:
+        self.regularization_strength = check_positive(regularization_strength,
+                                                      "regularization_strength")
+        self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
+
+    def _loss_parts(self, b: Batch) -> F64:
+        out = np.empty(b.offsets.size - 1)
+        _sp.spearman_loss_groups(b.scores, b.labels, b.weights, b.valid, b.offsets,
+                                 self.regularization_strength, out)
+        return out
+
+    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+        grad = np.empty(b.n_rows)
+        hess = np.empty(b.n_rows)
+        _sp.spearman_grad_hess(b.scores, b.labels, b.weights, b.valid, b.offsets,
+                               self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
+                               grad, hess)
+        return grad, hess
+
+
+class CombinedLoss(SoftSpearman):
+    r"""Weighted MSE plus soft Spearman per group (centimators ``CombinedLoss``).
+
+    .. math::
+        l_g = \alpha\, \frac{1}{n_g}\sum_{i \in g} w_i (s_i - y_i)^2 + \beta\, l^{\rm spearman}_g
+
+    with ``mse_weight`` alpha = 2, ``spearman_weight`` beta = 1 and tau = 1e-3 by default, n_g
+    the number of valid rows of group g.  With one group (no ``group``/``qid``) and the default
+    ``reduction="mean"`` this equals centimators' ``2 * mean((s - y)^2) - corr``.  The Hessian is
+    the exact MSE part plus beta times the Spearman surrogate (``hessian=`` as in
+    :class:`SoftSpearman`).
+
+    Examples
+    --------
+    >>> import boostrank
+    >>> round(boostrank.combined_loss.loss([1.0, 2.0, 3.0], [1.0, 2.0, 4.0]), 4)
+    -0.3333
+    """
+
+    name = "combined_loss"
+
+    def __init__(self, mse_weight: float = 2.0, spearman_weight: float = 1.0,
+                 regularization_strength: float = 1e-3,
+                 hessian: str = "pair_magnitude") -> None:
+        super().__init__(regularization_strength, hessian)
+        for value, label in ((mse_weight, "mse_weight"), (spearman_weight, "spearman_weight")):
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"`{label}` must be a finite number >= 0, got {value!r}.")
+        if mse_weight == 0 and spearman_weight == 0:
+            raise ValueError("`mse_weight` and `spearman_weight` are both 0: nothing to learn.")
+        self.mse_weight = float(mse_weight)
+        self.spearman_weight = float(spearman_weight)
+
+    def _rows_per_group(self, b: Batch) -> F64:
+        counts = np.add.reduceat(b.valid.astype(np.float64), b.offsets[:-1])
+        return np.repeat(np.maximum(counts, 1.0), np.diff(b.offsets))
+
+    def _loss_parts(self, b: Batch) -> F64:
+        sq = np.where(b.valid, b.weights * (b.scores - b.labels) ** 2, 0.0)
+        sq /= self._rows_per_group(b)
+        mse = np.add.reduceat(sq, b.offsets[:-1])
+        return self.mse_weight * mse + self.spearman_weight * super()._loss_parts(b)
+
+    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+        grad, hess = super()._grad_hess(b)
+        scale = np.where(b.valid, 2.0 * self.mse_weight * b.weights / self._rows_per_group(b),
+                         0.0)
+        grad = self.spearman_weight * grad + scale * (b.scores - b.labels)
+        hess = self.spearman_weight * hess + scale
+        return grad, hess
+
+
+# --------------------------------------------------------------------------- ordinal
+_RPS_HESSIANS = {"gauss_newton": _rps.HESS_GAUSS_NEWTON, "exact": _rps.HESS_EXACT_CLIPPED}
+
+
+class RankedProbabilityScore(Objective):
+    r"""Ranked probability score of K ordered classes, on (n, K) margins.
+
+    .. math::
+        l = w \sum_{k=0}^{K-2} (P_k - [k \ge y])^2, \quad P_k = \sum_{c \le k} \mathrm{softmax}(z)_c
+
+    Labels are integers 0..K-1 (negative labels mark rows to ignore).  ``normalize=True``
+    divides by K - 1.  ``reduction="mean"`` averages over the rows passed; ``"none"`` gives
+    one value per row.  ``predict_proba`` is ``softmax(margins)``.
+
+    Parameters
+    ----------
+    normalize : divide by K - 1 (default False).
+    hessian : "gauss_newton" (default), 2 w sum_k (dP_k/dz_c)^2; or "exact", the exact
+        diagonal clipped at the floor.
+
+    Examples
+    --------
+    >>> import numpy as np, boostrank
+    >>> margins = np.log([[0.2, 0.5, 0.3]])   # p = (0.2, 0.5, 0.3), P = (0.2, 0.7)
+    >>> round(boostrank.rps.loss([2], margins), 6)   # 0.2^2 + 0.7^2
+    0.53
+    """
+
+    name = "rps"
+    unreduced = "row"
+    multiclass = True
+
+    def __init__(self, normalize: bool = False, hessian: str = "gauss_newton") -> None:
+        self.normalize = bool(normalize)
+        self.hessian = check_choice(hessian, "hessian", tuple(_RPS_HESSIANS))
+
+    def _multiclass_batch(self, labels: F64, margins: F64, group: Any, qid: Any, weight: Any,
+                          where: Any, offsets: I64 | None) -> Batch:
+        if margins.ndim != 2 or margins.shape[1] < 2:
+            raise ValueError(
+                f"`y_pred` must be margins of shape (n_rows, n_classes) with n_classes >= 2, got "
+                f"shape {margins.shape}. With XGBoost set `num_class` (objective placeholder "
+                "multi:softprob); with LightGBM set `num_class` in params."
+            )
+        n, n_classes = margins.shape
+        labels = labels.reshape(-1)
+        if labels.size != n:
+            raise ValueError(f"`y_true` has {labels.size} labels but `y_pred` has {n} rows.")
+        mask = check_mask(where, (n,))
+        valid = (labels >= 0) if mask is None else (mask & (labels >= 0))
+        lab = labels[valid]
+        if lab.size and ((lab != np.round(lab)).any() or lab.max() > n_classes - 1):
+            bad = lab[(lab != np.round(lab)) | (lab > n_classes - 1)]
+            raise ValueError(
+                f"`y_true` must hold integer class labels 0..{n_classes - 1} (n_classes = "
+                f"{n_classes} from y_pred's shape); found {bad.size} invalid, e.g. {bad[0]!r}. "
+                "Map ordered classes to 0..K-1 (e.g. wine quality 3..9 -> y - 3)."
+            )
+        offsets = offsets if offsets is not None else resolve_offsets(n, group, qid)
+        w = row_weights(weight, n, offsets)
+        return Batch(margins, labels, np.ones(n) if w is None else w, valid, offsets,
+                     margins.shape)
+
+    def _scale(self, b: Batch) -> float:
+        return 1.0 / (b.scores.shape[1] - 1) if self.normalize else 1.0
+
+    def _loss_parts(self, b: Batch) -> F64:
+        out = np.empty(b.n_rows)
+        _rps.rps_loss_rows(b.scores, b.labels, b.weights, b.valid, self._scale(b), out)
+        return out
+
+    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+        grad = np.empty_like(b.scores)
+        hess = np.empty_like(b.scores)
+        _rps.rps_grad_hess(b.scores, b.labels, b.weights, b.valid, self._scale(b),
+                           _RPS_HESSIANS[self.hessian], grad, hess)
+        return grad, hess
+
+    @staticmethod
+    def predict_proba(margins: Any) -> F64:
+        """Class probabilities softmax(margins), rows summing to 1."""
+        z = as_f64(margins, "margins")
+        z = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return np.asarray(e / e.sum(axis=-1, keepdims=True))
