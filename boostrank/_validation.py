@@ -24,7 +24,7 @@ def to_numpy(x: Any, name: str) -> NDArray[Any]:
         x = x.to_numpy()
     try:
         arr = np.asarray(x)
-    except Exception as exc:  # noqa: BLE001 - re-raised with context
+    except Exception as exc:
         raise TypeError(f"`{name}` must be array-like, got {type(x).__name__}: {exc}") from exc
     if arr.dtype == object:
         raise TypeError(

@@ -34,8 +34,18 @@ from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
 from ._kernels import metrics as _mk
 from ._validation import F64, I64, as_f64, check_mask, row_weights
 
-__all__ = ["Metric", "LossMetric", "NDCG", "SpearmanMetric", "PairwiseAccuracy", "RPSMetric",
-           "ndcg", "spearman", "pairwise_accuracy", "rps_score"]
+__all__ = [
+    "NDCG",
+    "LossMetric",
+    "Metric",
+    "PairwiseAccuracy",
+    "RPSMetric",
+    "SpearmanMetric",
+    "ndcg",
+    "pairwise_accuracy",
+    "rps_score",
+    "spearman",
+]
 
 
 class Metric:
@@ -43,6 +53,8 @@ class Metric:
 
     name: str = "metric"
     higher_is_better: ClassVar[bool] = True
+    #: (n, K) predictions are one row per sample (RPS), not padded lists.
+    _multiclass: ClassVar[bool] = False
 
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
@@ -53,10 +65,13 @@ class Metric:
         """The metric averaged over groups (weighted by group weight)."""
         values = self.per_group(y_true, y_pred, group=group, qid=qid, where=where,
                                 offsets=offsets)
-        n = int(np.asarray(y_pred).shape[0])
+        shape = np.shape(y_pred)
+        n = int(np.prod(shape)) if len(shape) == 2 and not self._multiclass else int(shape[0])
         if offsets is None:
-            offsets = resolve_offsets(n, group, qid)
-        w = row_weights(weight, n, offsets)
+            offsets = (np.arange(shape[0] + 1, dtype=np.int64) * shape[1]
+                       if len(shape) == 2 and not self._multiclass
+                       else resolve_offsets(n, group, qid))
+        w = row_weights(None if weight is None else np.ravel(weight), n, offsets)
         gw = np.ones(values.size) if w is None else np.add.reduceat(w, offsets[:-1]) / np.diff(
             offsets)
         keep = ~np.isnan(values)
@@ -165,6 +180,7 @@ class RPSMetric(Metric):
 
     name = "rps"
     higher_is_better = False
+    _multiclass = True
 
     def __init__(self, normalize: bool = False, input: str = "auto") -> None:
         if input not in ("auto", "margin", "proba"):

@@ -12,7 +12,10 @@ Groups are given as ``group=`` sizes, ``qid=`` per-row ids, a padded 2-D ``(n_li
 ``y_pred`` (with an optional boolean ``where`` of the same shape), or not at all (one group of
 all rows).  ``grad_hess`` returns the exact gradient of ``loss(..., reduction="sum")`` and the
 Hessian diagonal the objective uses; both have ``y_pred``'s shape.  The host libraries receive
-exactly these arrays.
+exactly these arrays, except that the ranking losses (pairwise, softmax) multiply each group's
+gradient and Hessian by the constant log2(1 + S_g) / S_g, S_g = sum |grad| over the group, as
+the hosts' built-in LambdaMART does (``group_scale="lambdarank"``, see
+:func:`lambdarank_group_scale`); ``group_scale=None`` turns that off.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _hosts
+from ._config import HESSIAN_FLOOR
 from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
 from ._kernels import pairwise as _pw
 from ._kernels import rps as _rps
@@ -40,13 +44,13 @@ from ._validation import (
 )
 
 __all__ = [
-    "Objective",
-    "PairwiseSoftZeroOne",
-    "PairwiseLogistic",
-    "SoftmaxRanking",
-    "SoftSpearman",
     "CombinedLoss",
+    "Objective",
+    "PairwiseLogistic",
+    "PairwiseSoftZeroOne",
     "RankedProbabilityScore",
+    "SoftSpearman",
+    "SoftmaxRanking",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -221,7 +225,12 @@ class Objective:
                 "parameters for a ranking objective."
             )
         b = self._batch(call.y_true, preds, None, None, call.weight, None, offsets)
-        return self._grad_hess(b)
+        grad, hess = self._grad_hess(b)
+        return self._host_scale(b, grad, hess)
+
+    def _host_scale(self, b: Batch, grad: F64, hess: F64) -> tuple[F64, F64]:
+        """What the host receives: ``grad_hess`` times a constant per group (identity here)."""
+        return grad, hess
 
     @property
     def metric(self) -> Any:
@@ -241,8 +250,39 @@ class Objective:
         return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
+# --------------------------------------------------------------------------- ranking
+GROUP_SCALES = (None, "lambdarank")
+
+
+def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64]:
+    """Multiply each group's gradient and Hessian by log2(1 + S_g) / S_g, S_g = sum |grad|.
+
+    This is the per-query normalisation of XGBoost's and LightGBM's built-in LambdaMART
+    (``lambdarank_normalization`` / ``lambdarank_norm``): it leaves each group's Newton step
+    unchanged but stops groups with many pairs from dominating the trees.
+    """
+    sizes = np.diff(offsets)
+    total = np.add.reduceat(np.abs(grad), offsets[:-1])
+    scale = np.ones_like(total)
+    pos = total > 0
+    scale[pos] = np.log2(1.0 + total[pos]) / total[pos]
+    rows = np.repeat(scale, sizes)
+    return grad * rows, np.maximum(hess * rows, HESSIAN_FLOOR)
+
+
+class _Ranking(Objective):
+    """Relevance-label ranking losses: optional per-group normalisation of the host's arrays."""
+
+    group_scale: str | None
+
+    def _host_scale(self, b: Batch, grad: F64, hess: F64) -> tuple[F64, F64]:
+        if self.group_scale == "lambdarank":
+            return lambdarank_group_scale(grad, hess, b.offsets)
+        return grad, hess
+
+
 # --------------------------------------------------------------------------- pairwise
-class _Pairwise(Objective):
+class _Pairwise(_Ranking):
     unreduced = "row"
     _loss_kind: ClassVar[int]
     _hessians: ClassVar[dict[str, int]]
@@ -253,7 +293,9 @@ class _Pairwise(Objective):
         lambda_weight: str | None = None,
         k: int | None = None,
         hessian: str | None = None,
+        group_scale: str | None = "lambdarank",
     ) -> None:
+        self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
         self.temperature = check_positive(temperature, "temperature")
         self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
         if k is not None and (int(k) != k or k < 1):
@@ -323,7 +365,10 @@ class PairwiseSoftZeroOne(_Pairwise):
 
     name = "pairwise_soft_zero_one"
     _loss_kind = _pw.SOFT_ZERO_ONE
-    _hessians = {"logistic": _pw.HESS_LOGISTIC_CURVATURE, "exact": _pw.HESS_EXACT_CLIPPED}
+    _hessians: ClassVar[dict[str, int]] = {
+        "logistic": _pw.HESS_LOGISTIC_CURVATURE,
+        "exact": _pw.HESS_EXACT_CLIPPED,
+    }
 
 
 class PairwiseLogistic(_Pairwise):
@@ -346,11 +391,11 @@ class PairwiseLogistic(_Pairwise):
 
     name = "pairwise_logistic"
     _loss_kind = _pw.LOGISTIC
-    _hessians = {"exact": _pw.HESS_LOGISTIC_CURVATURE}
+    _hessians: ClassVar[dict[str, int]] = {"exact": _pw.HESS_LOGISTIC_CURVATURE}
 
 
 # --------------------------------------------------------------------------- listwise
-class SoftmaxRanking(Objective):
+class SoftmaxRanking(_Ranking):
     r"""Listwise softmax cross-entropy (rax ``softmax_loss``, braintools ``ranking_softmax_loss``).
 
     .. math::
@@ -371,8 +416,8 @@ class SoftmaxRanking(Objective):
     name = "softmax_ranking"
     unreduced = "group"
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, group_scale: str | None = "lambdarank") -> None:
+        self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.offsets.size - 1)
@@ -386,8 +431,8 @@ class SoftmaxRanking(Objective):
         return grad, hess
 
 
-_SPEARMAN_HESSIANS = {"pair_magnitude": _sp.HESS_PAIR_MAGNITUDE,
-                      "gauss_newton": _sp.HESS_GAUSS_NEWTON}
+_SPEARMAN_HESSIANS = {"gauss_newton": _sp.HESS_GAUSS_NEWTON,
+                      "pair_magnitude": _sp.HESS_PAIR_MAGNITUDE}
 
 
 class SoftSpearman(Objective):
@@ -408,10 +453,14 @@ class SoftSpearman(Objective):
     Parameters
     ----------
     regularization_strength : tau > 0 (default 1e-3), the soft-rank temperature.
-    hessian : "pair_magnitude" (default) h_k = wbar sum_j sigma'_kj |c_k - c_j| / tau^2, which
-        bounds each row's Newton step by tau; or "gauss_newton", the Gauss-Newton diagonal of
-        the unit-vector least-squares form (stalls at the all-equal start).  See
-        :mod:`boostrank._kernels.spearman` for the formulas.
+    hessian : "gauss_newton" (default): the Gauss-Newton diagonal of corr written as a
+        least-squares distance of unit vectors, damped and floored at ties; or
+        "pair_magnitude": sum_j sigma'_kj |c_k - c_j| / tau^2, which bounds each row's Newton
+        step by tau.  Formulas and the measurements behind the default:
+        :mod:`boostrank._kernels.spearman` and BENCHMARKS.md.
+    tie_step : size, in units of tau, of the first step out of all-equal scores (default
+        1e-3; Gauss-Newton only).  The plain Gauss-Newton step there is ~1e-9, lost in
+        XGBoost's float32 margins.
 
     Cost O(sum_g n_g^2) time, O(n) memory.
 
@@ -427,10 +476,11 @@ class SoftSpearman(Objective):
     ignores_negative_labels = False
 
     def __init__(self, regularization_strength: float = 1e-3,
-                 hessian: str = "pair_magnitude") -> None:
+                 hessian: str = "gauss_newton", tie_step: float = 1e-3) -> None:
         self.regularization_strength = check_positive(regularization_strength,
                                                       "regularization_strength")
         self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
+        self.tie_step = check_positive(tie_step, "tie_step")
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.offsets.size - 1)
@@ -443,7 +493,7 @@ class SoftSpearman(Objective):
         hess = np.empty(b.n_rows)
         _sp.spearman_grad_hess(b.scores, b.labels, b.weights, b.valid, b.offsets,
                                self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
-                               grad, hess)
+                               self.tie_step, grad, hess)
         return grad, hess
 
 
@@ -459,6 +509,11 @@ class CombinedLoss(SoftSpearman):
     the exact MSE part plus beta times the Spearman surrogate (``hessian=`` as in
     :class:`SoftSpearman`).
 
+    Near ties the Spearman term's curvature is ~1/tau^2 times the MSE term's, so with the
+    default tau = 1e-3 the Newton steps follow the Spearman term and the scores stay far from
+    the label scale; raise ``regularization_strength`` towards the spread of the labels for a
+    real mix of the two (see BENCHMARKS.md).
+
     Examples
     --------
     >>> import boostrank
@@ -470,8 +525,8 @@ class CombinedLoss(SoftSpearman):
 
     def __init__(self, mse_weight: float = 2.0, spearman_weight: float = 1.0,
                  regularization_strength: float = 1e-3,
-                 hessian: str = "pair_magnitude") -> None:
-        super().__init__(regularization_strength, hessian)
+                 hessian: str = "gauss_newton", tie_step: float = 1e-3) -> None:
+        super().__init__(regularization_strength, hessian, tie_step)
         for value, label in ((mse_weight, "mse_weight"), (spearman_weight, "spearman_weight")):
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"`{label}` must be a finite number >= 0, got {value!r}.")
@@ -495,7 +550,7 @@ class CombinedLoss(SoftSpearman):
         scale = np.where(b.valid, 2.0 * self.mse_weight * b.weights / self._rows_per_group(b),
                          0.0)
         grad = self.spearman_weight * grad + scale * (b.scores - b.labels)
-        hess = self.spearman_weight * hess + scale
+        hess = np.maximum(self.spearman_weight * hess + scale, HESSIAN_FLOOR)
         return grad, hess
 
 
@@ -544,6 +599,8 @@ class RankedProbabilityScore(Objective):
                 "multi:softprob); with LightGBM set `num_class` in params."
             )
         n, n_classes = margins.shape
+        if n == 0:
+            raise ValueError("`y_pred` is empty: there are no rows to score.")
         labels = labels.reshape(-1)
         if labels.size != n:
             raise ValueError(f"`y_true` has {labels.size} labels but `y_pred` has {n} rows.")

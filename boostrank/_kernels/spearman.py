@@ -16,13 +16,20 @@ with sigma'_kj = sigma(u) sigma(-u), u = (s_k - s_j) / tau.  Hence
 
 Hessian surrogates (the exact one is indefinite):
 
-* PAIR_MAGNITUDE: h_k = wbar_g * sum_j sigma'_kj |c_k - c_j| / tau^2.  Each row's Newton step
-  -g_k / h_k is then bounded by tau: the loss only sees score differences of a few tau, so
-  steps of that size keep rows inside each other's interaction range.
-* GAUSS_NEWTON: corr = <a_hat, b_hat> = 1 - |a_hat - b_hat|^2 / 2 for unit vectors, and the
-  Gauss-Newton diagonal of that least-squares form is
-  h_k = wbar_g * (B / D^2) * (|v_k|^2 - (a_hat . v_k)^2), v_k = d r / d s_k.
-  It is tiny-stepped near all-equal scores (D -> sqrt(1e-7)), which is where boosting starts.
+* GAUSS_NEWTON (default): corr = <a_hat, b_hat> = 1 - |a_hat - b_hat|^2 / 2 for unit vectors;
+  the Gauss-Newton diagonal of that least-squares form is
+
+      h_k = wbar_g * (B / D_h^2) * max(|v_k|^2 - (a_hat . v_k)^2, 0.1 |v_k|^2),
+
+  v_k = d r / d s_k (column k of the soft-rank Jacobian), with two safeguards.  The projection
+  may remove at most 90% of |v_k|^2 (with two rows it removes all of it and the step would
+  explode).  D_h^2 = max(D^2, tie_step sqrt(1e-7 B m) (m - 1) / 4): from all-equal scores the
+  plain Gauss-Newton step is ~1e-9, below the float32 resolution of XGBoost's margins at its
+  0.5 start, so training would never leave the tie; with the floor, rows first move by about
+  tie_step * tau.  Away from ties h_k is the plain Gauss-Newton diagonal, whose steps are
+  proportional to the current spread of the soft ranks (the loss is scale-free there).
+* PAIR_MAGNITUDE: h_k = wbar_g * sum_j sigma'_kj |c_k - c_j| / tau^2, which bounds each row's
+  Newton step by tau (sign-like steps; measured worse, kept for comparison).
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ from ._math import sigmoid
 HESS_PAIR_MAGNITUDE = 0
 HESS_GAUSS_NEWTON = 1
 CORR_EPS = 1e-7
+#: The projection in the Gauss-Newton diagonal may remove at most this share's complement of
+#: |v_k|^2: with two rows (or v_k along a) it would otherwise vanish and the step explode.
+GN_DAMPING = 0.1
 
 
 @nb.njit(**SERIAL)
@@ -127,6 +137,7 @@ def spearman_grad_hess(
     offsets: np.ndarray,
     tau: float,
     hess_kind: int,
+    tie_step: float,
     grad: np.ndarray,
     hess: np.ndarray,
 ) -> None:
@@ -175,6 +186,9 @@ def spearman_grad_hess(
                     adot[i] += da
                     adot[j] -= da
         inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
+        # floor of D^2 in the Gauss-Newton diagonal: from all-equal scores, the Newton step of
+        # row k is then tie_step * tau * b_k * sqrt(m) / |b| (rows move ~tie_step * tau)
+        tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
         for i in range(m):
             row = idx[i]
             grad[row] = -wbar * gsum[i] * inv
@@ -183,5 +197,6 @@ def spearman_grad_hess(
             else:
                 vv = (dsum[i] * dsum[i] + dsq[i]) * inv * inv
                 av = adot[i] * inv * inv_norm_a
-                h = wbar * big_b / (d * d) * (vv - av * av)
+                d2 = max(big_a * big_b + CORR_EPS, tie_d2)
+                h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
             hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR

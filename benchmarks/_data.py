@@ -1,0 +1,55 @@
+"""Loading the shared real data sets (read from ../shared/data, never copied here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DATA_DIR = Path(os.environ.get("BOOSTRANK_DATA",
+                               Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+
+
+def load(name: str) -> dict[str, Any]:
+    path = DATA_DIR / f"{name}.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: set BOOSTRANK_DATA to the shared data folder")
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+def sizes_of(qid: np.ndarray) -> np.ndarray:
+    """Group sizes of contiguous query ids."""
+    starts = np.flatnonzero(np.r_[True, qid[1:] != qid[:-1]])
+    return np.diff(np.r_[starts, qid.size])
+
+
+def letor_fold(name: str, fold: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """LETOR fold k: train on parts k, k+1, k+2, validate on k+3, test on k+4 (mod 5)."""
+    d = load(name)
+    parts = {"train": [(fold - 1 + i) % 5 + 1 for i in range(3)],
+             "valid": [(fold + 2) % 5 + 1], "test": [(fold + 3) % 5 + 1]}
+    out = {}
+    for split, ps in parts.items():
+        m = np.isin(d["part"], ps)
+        out[split] = (d["X"][m], d["y"][m].astype(np.float64), sizes_of(d["qid"][m]))
+    return out
+
+
+def split_groups(sizes: np.ndarray, test_share: float, seed: int) -> np.ndarray:
+    """Boolean row mask of the test groups, a seeded random share of whole groups."""
+    rng = np.random.default_rng(seed)
+    is_test = rng.random(sizes.size) < test_share
+    return np.repeat(is_test, sizes)
+
+
+def stratified_split(y: np.ndarray, test_share: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    test = np.zeros(y.size, dtype=bool)
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        test[idx[: int(round(test_share * idx.size))]] = True
+    return test

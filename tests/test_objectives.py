@@ -1,0 +1,895 @@
+"""Objectives: worked examples from the original libraries, the float64 references, finite
+differences, Hessians, registry-driven invariances, input validation and input types."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import reference as ref
+from conftest import (
+    N_CLASSES,
+    REGISTRY,
+    SMALL_SIZES,
+    TAU,
+    Data,
+    data_for,
+    drop_rows,
+    ignores_negative,
+    is_pairwise,
+    is_rps,
+    ref_hess,
+    ref_loss,
+    row_unreduced,
+    shared_data,
+    shift_invariant,
+    true_hessian,
+)
+from numpy.testing import assert_allclose, assert_array_equal
+
+import boostrank as br
+from boostrank._config import HESSIAN_FLOOR
+
+REDUCTIONS = ("none", "sum", "mean")
+
+
+# =========================================================================== (1) worked examples
+# keras-rs PairwiseSoftZeroOneLoss docstring example
+KRS_LABELS = np.array([[1.0, 0.0, 1.0, 3.0, 2.0], [0.0, 1.0, 2.0, 3.0, 1.5]])
+KRS_SCORES = np.array([[1.0, 3.0, 2.0, 4.0, 0.8], [1.0, 1.8, 2.0, 3.0, 2.0]])
+
+
+def test_keras_rs_soft_zero_one_unreduced():
+    out = br.PairwiseSoftZeroOne().loss(KRS_LABELS, KRS_SCORES, reduction="none")
+    expected = [[0.880797, 0.0, 0.731059, 0.474736, 2.218608],
+                [0.0, 0.310025, 1.219108, 0.888561, 0.719108]]
+    assert out.shape == (2, 5)
+    assert_allclose(out, expected, atol=1e-6)
+
+
+def test_keras_rs_soft_zero_one_mean():
+    assert br.PairwiseSoftZeroOne().loss(KRS_LABELS, KRS_SCORES) == pytest.approx(0.744200,
+                                                                                  abs=1e-6)
+
+
+def test_keras_rs_soft_zero_one_temperature():
+    out = br.PairwiseSoftZeroOne(temperature=0.5).loss(KRS_LABELS, KRS_SCORES, reduction="none")
+    expected = [[0.982014, 0.0, 0.880797, 0.141321, 2.503386],
+                [0.0, 0.167982, 1.020515, 0.339565, 0.520515]]
+    assert_allclose(out, expected, atol=1e-6)
+
+
+def test_keras_rs_soft_zero_one_mask():
+    mask = np.array([[True] * 5, [True, True, True, False, False]])
+    out = br.PairwiseSoftZeroOne().loss(KRS_LABELS, KRS_SCORES, where=mask, reduction="none")
+    assert_allclose(out[1], [0.0, 0.310025, 0.719108, 0.0, 0.0], atol=1e-6)
+    assert_allclose(out[0], [0.880797, 0.0, 0.731059, 0.474736, 2.218608], atol=1e-6)
+
+
+def test_tfr_soft_zero_one_example():
+    # TF-Ranking PairwiseSoftZeroOneLoss: y = [1, 0], s = [0.6, 0.8]
+    assert br.PairwiseSoftZeroOne().loss([1.0, 0.0], [0.6, 0.8]) == pytest.approx(0.274917,
+                                                                                  abs=1e-6)
+
+
+def test_rax_softmax_loss():
+    assert br.SoftmaxRanking().loss([1.0, 0.0, 0.0], [2.0, 1.0, 3.0]) == pytest.approx(
+        1.4076059, abs=1e-7)
+
+
+def test_rax_softmax_loss_mean_with_where():
+    scores = [[2.0, 1.0, 3.0], [1.0, 0.5, 1.5]]
+    labels = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    where = [[True, True, False], [True, True, True]]
+    value = br.SoftmaxRanking().loss(labels, scores, where=where, reduction="mean")
+    assert value == pytest.approx(0.49676564, abs=1e-7)
+
+
+def test_rax_pairwise_logistic_sum():
+    value = br.PairwiseLogistic().loss([1.0, 0.0, 0.0], [2.0, 1.0, 3.0], reduction="sum")
+    assert value == pytest.approx(1.6265235, abs=1e-6)
+
+
+def test_rps_hand_example():
+    # p = (0.2, 0.5, 0.3), y = 2: P = (0.2, 0.7), RPS = 0.2^2 + 0.7^2 = 0.53
+    margins = np.log([[0.2, 0.5, 0.3]])
+    assert br.RankedProbabilityScore().loss([2], margins) == pytest.approx(0.53, abs=1e-12)
+    assert br.RankedProbabilityScore(normalize=True).loss([2], margins) == pytest.approx(0.265)
+
+
+def test_soft_spearman_perfect_and_reversed():
+    y = [1.0, 2.0, 3.0, 4.0]
+    s = [10.0, 20.0, 30.0, 40.0]
+    obj = br.SoftSpearman()  # tau = 1e-3: soft ranks are the ranks
+    assert obj.loss(y, s) == pytest.approx(-1.0, abs=1e-6)
+    assert obj.loss(y, s[::-1]) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_combined_loss_centimators_form():
+    # one group, default options: 2 * mean((s - y)^2) - corr (corr = 1 here)
+    y = np.array([1.0, 2.0, 3.0])
+    s = np.array([1.0, 2.0, 4.0])
+    expected = 2 * np.mean((s - y) ** 2) - 1.0
+    assert br.CombinedLoss().loss(y, s) == pytest.approx(expected, abs=1e-6)
+
+
+# =========================================================================== (2) vs reference
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["plain", "weighted-masked"])
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_loss_matches_reference(obj, reduction, weighted):
+    d = data_for(obj, seed=1)
+    kw: dict[str, Any] = {}
+    w = where = None
+    if weighted:
+        w, where = d.w, d.where
+        kw = {"weight": w, "where": where}
+    got = obj.loss(d.y, d.s, group=d.sizes, reduction=reduction, **kw)
+    expected = ref_loss(obj, d.y, d.s, d.offsets, w, where, reduction)
+    if reduction == "none":
+        assert got.shape == ((d.n,) if row_unreduced(obj) else (d.n_groups,))
+        assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    else:
+        assert isinstance(got, float)
+        assert got == pytest.approx(expected, rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_loss_reference_several_seeds(obj):
+    for seed in (2, 3, 4):
+        d = data_for(obj, seed, score_scale=3.0)
+        got = obj.loss(d.y, d.s, group=d.sizes, weight=d.w, where=d.where, reduction="none")
+        assert_allclose(got, ref_loss(obj, d.y, d.s, d.offsets, d.w, d.where, "none"),
+                        rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_reduced_forms_agree(obj):
+    d = data_for(obj, seed=5)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    parts = obj.loss(d.y, d.s, reduction="none", **kw)
+    assert obj.loss(d.y, d.s, reduction="sum", **kw) == pytest.approx(parts.sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_all_rows_masked_gives_zero(obj):
+    d = data_for(obj, seed=6, sizes=(4, 3))
+    where = np.zeros(d.n, dtype=bool)
+    for reduction in REDUCTIONS:
+        value = obj.loss(d.y, d.s, group=d.sizes, where=where, reduction=reduction)
+        assert np.all(np.asarray(value) == 0.0)
+    grad, hess = obj.grad_hess(d.y, d.s, group=d.sizes, where=where)
+    assert np.all(grad == 0.0)
+    assert np.all(hess > 0)
+
+
+@pytest.mark.parametrize("obj", [p for p in REGISTRY if getattr(p.values[0], "lambda_weight", None)]
+                         + [pytest.param(br.PairwiseLogistic(lambda_weight="ndcg", k=2),
+                                         id="logistic-ndcg@2")])
+def test_ndcg_lambda_weights_with_tied_scores(obj):
+    """Tied scores: ranks break ties by row order (stable), as the reference does."""
+    d = data_for(obj, seed=7)
+    s = np.round(d.s)  # many ties
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    assert_allclose(obj.loss(d.y, s, reduction="none", **kw),
+                    ref_loss(obj, d.y, s, d.offsets, d.w, d.where, "none"), rtol=1e-10,
+                    atol=1e-12)
+    _, hess = obj.grad_hess(d.y, s, **kw)
+    assert_allclose(hess, ref_hess(obj, d.y, s, d.offsets, d.w, d.where), rtol=1e-10)
+
+
+def test_ndcg_lambda_weight_hand_example():
+    # y = (1, 0), s = (0, 1): ranks (2, 1), |dG| = 1, |dD| = 1 - 1/log2(3), IDCG = 1
+    lam = 1 - 1 / math.log2(3)
+    got = br.PairwiseLogistic(lambda_weight="ndcg").loss([1.0, 0.0], [0.0, 1.0],
+                                                           reduction="sum")
+    assert got == pytest.approx(lam * math.log1p(math.e), rel=1e-12)
+    # k = 1: the discount of rank 2 is 0, so |dD| = 1
+    got = br.PairwiseLogistic(lambda_weight="ndcg", k=1).loss([1.0, 0.0], [0.0, 1.0],
+                                                                reduction="sum")
+    assert got == pytest.approx(math.log1p(math.e), rel=1e-12)
+
+
+def test_real_data_mq2008_pairwise_vs_reference():
+    data = shared_data("mq2008.npz")
+    sizes = data["group"][:8].astype(np.int64)
+    n = int(sizes.sum())
+    y = data["y"][:n].astype(np.float64)
+    s = data["X"][:n, :5].astype(np.float64) @ np.array([0.5, -0.2, 1.0, 0.3, 0.1])
+    off = np.concatenate(([0], np.cumsum(sizes)))
+    for obj in (br.PairwiseLogistic(lambda_weight="ndcg", k=10), br.SoftmaxRanking()):
+        got = obj.loss(y, s, group=sizes, reduction="sum")
+        assert got == pytest.approx(ref_loss(obj, y, s, off, reduction="sum"), rel=1e-10)
+
+
+# =========================================================================== (3) gradients
+def _fd_grad(obj, d: Data, s: np.ndarray, kw: dict[str, Any]) -> np.ndarray:
+    """Central differences of loss(reduction="sum") in every score / margin."""
+    flat = s.reshape(-1)
+    out = np.empty(flat.size)
+    for idx in range(flat.size):
+        h = 1e-6 * max(1.0, abs(flat[idx]))
+        sp = flat.copy()
+        sm = flat.copy()
+        sp[idx] += h
+        sm[idx] -= h
+        lp = obj.loss(d.y, sp.reshape(s.shape), reduction="sum", **kw)
+        lm = obj.loss(d.y, sm.reshape(s.shape), reduction="sum", **kw)
+        out[idx] = (lp - lm) / (sp[idx] - sm[idx])
+    return out.reshape(s.shape)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["plain", "weighted-masked"])
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_gradient_finite_differences(obj, weighted):
+    d = data_for(obj, seed=11, sizes=SMALL_SIZES)
+    kw: dict[str, Any] = {"group": d.sizes}
+    if weighted:
+        kw.update(weight=d.w, where=d.where)
+    grad, _ = obj.grad_hess(d.y, d.s, **kw)
+    fd = _fd_grad(obj, d, d.s, kw)
+    assert grad.shape == d.s.shape
+    assert np.abs(fd).max() > 1e-3  # the check is not vacuous
+    assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("obj", [br.SoftSpearman(regularization_strength=0.5),
+                                 br.CombinedLoss(mse_weight=0.5, spearman_weight=2.0,
+                                                 regularization_strength=0.3)],
+                         ids=["spearman-tau0.5", "combined-custom"])
+def test_gradient_finite_differences_other_options(obj):
+    d = data_for(obj, seed=12, sizes=SMALL_SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    grad, _ = obj.grad_hess(d.y, d.s, **kw)
+    assert_allclose(grad, _fd_grad(obj, d, d.s, kw), rtol=1e-5, atol=1e-7)
+
+
+# =========================================================================== (4) Hessians
+def _fd_hess_diag(obj, d: Data, s: np.ndarray, kw: dict[str, Any]) -> np.ndarray:
+    flat = s.reshape(-1)
+    out = np.empty(flat.size)
+    for idx in range(flat.size):
+        h = 1e-5 * max(1.0, abs(flat[idx]))
+        sp = flat.copy()
+        sm = flat.copy()
+        sp[idx] += h
+        sm[idx] -= h
+        gp, _ = obj.grad_hess(d.y, sp.reshape(s.shape), **kw)
+        gm, _ = obj.grad_hess(d.y, sm.reshape(s.shape), **kw)
+        out[idx] = (gp.reshape(-1)[idx] - gm.reshape(-1)[idx]) / (sp[idx] - sm[idx])
+    return out.reshape(s.shape)
+
+
+EXACT_HESSIAN = [p for p in REGISTRY if true_hessian(p.values[0])] + [
+    pytest.param(br.PairwiseSoftZeroOne(temperature=0.5, hessian="exact"),
+                 id="softzeroone-T0.5-exacthess"),
+    pytest.param(br.PairwiseLogistic(temperature=2.0, lambda_weight="ndcg", k=4),
+                 id="logistic-T2-ndcg@4"),
+]
+
+
+@pytest.mark.parametrize("obj", EXACT_HESSIAN)
+def test_exact_hessian_finite_differences(obj):
+    """Exact diagonals (clipped at the floor where the true value is smaller)."""
+    d = data_for(obj, seed=13, sizes=SMALL_SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    _, hess = obj.grad_hess(d.y, d.s, **kw)
+    fd = _fd_hess_diag(obj, d, d.s, kw)
+    assert (fd > 10 * HESSIAN_FLOOR).sum() >= 3
+    assert_allclose(hess, np.maximum(fd, HESSIAN_FLOOR), rtol=1e-4, atol=1e-7)
+
+
+def test_exact_soft_zero_one_hessian_is_clipped_where_negative():
+    # misordered pair: phi''(u) = q (2 sigma(u) - 1) < 0, so both rows get the floor
+    _, hess = br.PairwiseSoftZeroOne(hessian="exact").grad_hess([1.0, 0.0], [0.0, 2.0])
+    assert_array_equal(hess, [HESSIAN_FLOOR, HESSIAN_FLOOR])
+    _, hess = br.PairwiseSoftZeroOne().grad_hess([1.0, 0.0], [0.0, 2.0])
+    q = ref.sigmoid(-2.0) * ref.sigmoid(2.0)
+    assert_allclose(hess, [q, q], rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["plain", "weighted-masked"])
+@pytest.mark.parametrize("obj", [p for p in REGISTRY if p.values[0].name != "rps"
+                                 or p.values[0].hessian == "gauss_newton"])
+def test_hessian_matches_documented_formula(obj, weighted):
+    d = data_for(obj, seed=14)
+    w, where = (d.w, d.where) if weighted else (None, None)
+    _, hess = obj.grad_hess(d.y, d.s, group=d.sizes, weight=w, where=where)
+    expected = ref_hess(obj, d.y, d.s, d.offsets, w, where)
+    assert hess.shape == d.s.shape
+    # atol: the floor may be applied to a part (Spearman surrogate) or to the total
+    assert_allclose(hess, expected, rtol=1e-9, atol=1.5 * HESSIAN_FLOOR)
+    assert (expected > 10 * HESSIAN_FLOOR).any()
+
+
+# =========================================================================== (5) positivity
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_hessian_finite_and_positive(obj):
+    for seed in (21, 22):
+        d = data_for(obj, seed, score_scale=4.0)
+        grad, hess = obj.grad_hess(d.y, d.s, group=d.sizes, weight=d.w, where=d.where)
+        assert np.isfinite(grad).all()
+        assert np.isfinite(hess).all()
+        assert (hess >= HESSIAN_FLOOR).all()
+
+
+# =========================================================================== (6) invariances
+def _within_group_permutation(d: Data, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate([a + rng.permutation(b - a)
+                           for a, b in zip(d.offsets[:-1], d.offsets[1:], strict=True)])
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_permutation_within_groups(obj):
+    d = data_for(obj, seed=31)
+    perm = _within_group_permutation(d, 0)
+    kw = {"group": d.sizes}
+    base = obj.loss(d.y, d.s, weight=d.w, where=d.where, reduction="none", **kw)
+    got = obj.loss(d.y[perm], d.s[perm], weight=d.w[perm], where=d.where[perm],
+                   reduction="none", **kw)
+    assert_allclose(got, base[perm] if row_unreduced(obj) else base, rtol=1e-10, atol=1e-13)
+    g0, h0 = obj.grad_hess(d.y, d.s, weight=d.w, where=d.where, **kw)
+    g1, h1 = obj.grad_hess(d.y[perm], d.s[perm], weight=d.w[perm], where=d.where[perm], **kw)
+    assert_allclose(g1, g0[perm], rtol=1e-10, atol=1e-13)
+    assert_allclose(h1, h0[perm], rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_reordering_groups(obj):
+    d = data_for(obj, seed=32)
+    gperm = np.array([4, 0, 6, 2, 1, 5, 3])
+    rows = np.concatenate([np.arange(d.offsets[g], d.offsets[g + 1]) for g in gperm])
+    kw0 = {"group": d.sizes, "weight": d.w, "where": d.where}
+    kw1 = {"group": d.sizes[gperm], "weight": d.w[rows], "where": d.where[rows]}
+    base = obj.loss(d.y, d.s, reduction="none", **kw0)
+    got = obj.loss(d.y[rows], d.s[rows], reduction="none", **kw1)
+    assert_allclose(got, base[rows] if row_unreduced(obj) else base[gperm], rtol=1e-12)
+    assert obj.loss(d.y[rows], d.s[rows], **kw1) == pytest.approx(obj.loss(d.y, d.s, **kw0),
+                                                                  rel=1e-12)
+    g0, h0 = obj.grad_hess(d.y, d.s, **kw0)
+    g1, h1 = obj.grad_hess(d.y[rows], d.s[rows], **kw1)
+    assert_allclose(g1, g0[rows], rtol=1e-12)
+    assert_allclose(h1, h0[rows], rtol=1e-12)
+
+
+RANKING = [p for p in REGISTRY if not is_rps(p.values[0])]
+
+
+@pytest.mark.parametrize("obj", RANKING)
+def test_padded_2d_with_mask_equals_flat(obj):
+    d = data_for(obj, seed=33, sizes=(5, 1, 8, 3, 6))
+    n_lists, size = d.n_groups, int(d.sizes.max())
+    rng = np.random.default_rng(0)
+    Y = rng.integers(0, 5, (n_lists, size)).astype(float)  # garbage in the padding
+    S = rng.normal(size=(n_lists, size)) * 10
+    M = np.zeros((n_lists, size), dtype=bool)
+    for g in range(n_lists):
+        a, b = d.offsets[g], d.offsets[g + 1]
+        Y[g, : b - a] = d.y[a:b]
+        S[g, : b - a] = d.s[a:b]
+        M[g, : b - a] = d.where[a:b]
+    list_w = np.random.default_rng(1).uniform(0.5, 2.0, n_lists)
+    row_w = np.repeat(list_w, d.sizes)
+    pad_groups = np.full(n_lists, size)
+    for reduction in REDUCTIONS:
+        padded = obj.loss(Y, S, where=M, weight=list_w, reduction=reduction)
+        flat_where = obj.loss(Y.ravel(), S.ravel(), where=M.ravel(), group=pad_groups,
+                              weight=list_w, reduction=reduction)
+        if reduction == "none" and row_unreduced(obj):
+            assert padded.shape == (n_lists, size)
+            assert_allclose(padded.ravel(), flat_where, rtol=1e-12)
+            assert_allclose(padded[M], obj.loss(d.y, d.s, group=d.sizes, where=d.where,
+                                                weight=row_w, reduction="none")[d.where],
+                            rtol=1e-12)
+            assert (padded[~M] == 0).all()
+        else:
+            assert_allclose(padded, flat_where, rtol=1e-12)
+        if reduction == "sum" or not row_unreduced(obj):
+            # "mean" of a row-wise loss divides by the rows passed (padding included)
+            flat = obj.loss(d.y, d.s, group=d.sizes, where=d.where, weight=row_w,
+                            reduction=reduction)
+            assert_allclose(padded, flat, rtol=1e-12)
+    gp, hp = obj.grad_hess(Y, S, where=M, weight=list_w)
+    gf, hf = obj.grad_hess(d.y, d.s, group=d.sizes, where=d.where, weight=row_w)
+    assert gp.shape == hp.shape == (n_lists, size)
+    assert_allclose(gp[M], gf[d.where], rtol=1e-12)
+    assert_allclose(hp[M], hf[d.where], rtol=1e-12)
+    assert (gp[~M] == 0).all()
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_unit_weights_equal_no_weights(obj):
+    d = data_for(obj, seed=34)
+    kw = {"group": d.sizes, "where": d.where}
+    for reduction in REDUCTIONS:
+        assert_allclose(obj.loss(d.y, d.s, weight=np.ones(d.n), reduction=reduction, **kw),
+                        obj.loss(d.y, d.s, reduction=reduction, **kw), rtol=1e-14)
+    g0, h0 = obj.grad_hess(d.y, d.s, **kw)
+    g1, h1 = obj.grad_hess(d.y, d.s, weight=np.ones(d.n), **kw)
+    assert_array_equal(g0, g1)
+    assert_array_equal(h0, h1)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_group_weights_equal_repeated_row_weights(obj):
+    d = data_for(obj, seed=35, group_weights=True)
+    kw = {"group": d.sizes, "where": d.where}
+    for reduction in REDUCTIONS:
+        assert_allclose(obj.loss(d.y, d.s, weight=d.group_weights(), reduction=reduction, **kw),
+                        obj.loss(d.y, d.s, weight=d.w, reduction=reduction, **kw), rtol=1e-14)
+    g0, h0 = obj.grad_hess(d.y, d.s, weight=d.group_weights(), **kw)
+    g1, h1 = obj.grad_hess(d.y, d.s, weight=d.w, **kw)
+    assert_array_equal(g0, g1)
+    assert_array_equal(h0, h1)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_weights_scale_loss_and_gradient(obj):
+    d = data_for(obj, seed=36)
+    kw = {"group": d.sizes, "where": d.where}
+    base = obj.loss(d.y, d.s, weight=d.w, reduction="sum", **kw)
+    assert obj.loss(d.y, d.s, weight=3 * d.w, reduction="sum", **kw) == pytest.approx(3 * base)
+    g0, _ = obj.grad_hess(d.y, d.s, weight=d.w, **kw)
+    g1, _ = obj.grad_hess(d.y, d.s, weight=3 * d.w, **kw)
+    assert_allclose(g1, 3 * g0, rtol=1e-12, atol=1e-15)
+
+
+def _check_removed(obj, d: Data, full_kw: dict[str, Any], keep: np.ndarray) -> None:
+    """Loss sum, listwise mean and gradient equal those of the data without the rows."""
+    r = drop_rows(d, keep)
+    kw_r = {"group": r.sizes, "weight": r.w}
+    assert obj.loss(d.y, d.s, reduction="sum", **full_kw) == pytest.approx(
+        obj.loss(r.y, r.s, reduction="sum", **kw_r), rel=1e-12, abs=1e-14)
+    if not row_unreduced(obj):
+        assert obj.loss(d.y, d.s, **full_kw) == pytest.approx(obj.loss(r.y, r.s, **kw_r),
+                                                              rel=1e-12, abs=1e-14)
+    g, h = obj.grad_hess(d.y, d.s, **full_kw)
+    gr, hr = obj.grad_hess(r.y, r.s, **kw_r)
+    assert_allclose(g[keep], gr, rtol=1e-12, atol=1e-15)
+    assert_allclose(h[keep], hr, rtol=1e-12, atol=1e-15)
+    assert (g[~keep] == 0).all()
+    assert (h[~keep] > 0).all()
+
+
+@pytest.mark.parametrize("obj", [p for p in REGISTRY if ignores_negative(p.values[0])])
+def test_negative_labels_equal_removed_rows(obj):
+    d = data_for(obj, seed=37, neg_frac=0.25)
+    keep = d.y >= 0
+    assert (~keep).sum() >= 5
+    _check_removed(obj, d, {"group": d.sizes, "weight": d.w}, keep)
+
+
+@pytest.mark.parametrize("obj", [p for p in REGISTRY if not ignores_negative(p.values[0])])
+def test_negative_labels_are_ordinary_values(obj):
+    d = data_for(obj, seed=37, neg_frac=0.25)
+    assert obj.loss(d.y, d.s, group=d.sizes, reduction="sum") == pytest.approx(
+        ref_loss(obj, d.y, d.s, d.offsets, reduction="sum"), rel=1e-10)
+    assert obj.loss(d.y, d.s, group=d.sizes, reduction="sum") != pytest.approx(
+        obj.loss(d.y, d.s, group=d.sizes, where=d.y >= 0, reduction="sum"), rel=1e-6)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_masked_rows_equal_removed_rows(obj):
+    d = data_for(obj, seed=38, neg_frac=0.0, mask_frac=0.3)
+    _check_removed(obj, d, {"group": d.sizes, "weight": d.w, "where": d.where}, d.where)
+
+
+@pytest.mark.parametrize("obj", [p for p in REGISTRY if shift_invariant(p.values[0])])
+def test_constant_shift_invariance(obj):
+    d = data_for(obj, seed=39)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    if is_rps(obj):  # softmax margins: any constant per row
+        shifted = d.s + np.random.default_rng(0).normal(size=(d.n, 1)) * 5
+    else:
+        shifted = d.s + 3.75
+    assert_allclose(obj.loss(d.y, shifted, reduction="none", **kw),
+                    obj.loss(d.y, d.s, reduction="none", **kw), rtol=1e-9, atol=1e-12)
+    g0, h0 = obj.grad_hess(d.y, d.s, **kw)
+    g1, h1 = obj.grad_hess(d.y, shifted, **kw)
+    assert_allclose(g1, g0, rtol=1e-8, atol=1e-12)
+    assert_allclose(h1, h0, rtol=1e-8, atol=1e-12)
+
+
+def test_combined_loss_is_not_shift_invariant():
+    obj = br.CombinedLoss(regularization_strength=TAU)
+    y = np.array([0.0, 1.0, 2.0])
+    s = np.array([0.1, 0.9, 2.2])
+    assert obj.loss(y, s + 1.0) > obj.loss(y, s) + 1.0
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_extreme_scores_stay_finite(obj):
+    d = data_for(obj, seed=40)
+    rng = np.random.default_rng(1)
+    s = d.s.copy()
+    big = rng.random(s.shape) < 0.4
+    s[big] = rng.choice([-1e30, 1e30], size=int(big.sum()))
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    assert np.isfinite(obj.loss(d.y, s, reduction="none", **kw)).all()
+    grad, hess = obj.grad_hess(d.y, s, **kw)
+    assert np.isfinite(grad).all()
+    assert np.isfinite(hess).all()
+    assert (hess > 0).all()
+
+
+def _varying_groups(obj, d: Data, where: np.ndarray | None) -> list[np.ndarray]:
+    """Row indices of each group whose valid rows have at least two distinct labels
+    (RPS: each valid row on its own)."""
+    valid = np.ones(d.n, dtype=bool) if where is None else where.copy()
+    if ignores_negative(obj):
+        valid &= d.y >= 0
+    if is_rps(obj):
+        return [np.array([i]) for i in np.flatnonzero(valid)]
+    out = []
+    for a, b in zip(d.offsets[:-1], d.offsets[1:], strict=True):
+        rows = np.arange(a, b)[valid[a:b]]
+        if np.unique(d.y[rows]).size >= 2:
+            out.append(rows)
+    return out
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_constant_start_has_useful_gradient(obj):
+    """All scores equal (XGBoost's base_score start): finite, and every group with varying
+    labels gets a non-zero gradient."""
+    d = data_for(obj, seed=41)
+    s = np.full(d.s.shape, 0.5)
+    for where in (None, d.where):
+        grad, hess = obj.grad_hess(d.y, s, group=d.sizes, weight=d.w, where=where)
+        assert np.isfinite(grad).all()
+        assert np.isfinite(hess).all()
+        assert (hess > 0).all()
+        groups = _varying_groups(obj, d, where)
+        assert len(groups) >= 3
+        for rows in groups:
+            assert np.abs(grad[rows]).max() > 1e-8, rows
+        assert np.isfinite(obj.loss(d.y, s, group=d.sizes, weight=d.w, where=where))
+
+
+# =========================================================================== (7) validation
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_qid_equals_group(obj):
+    d = data_for(obj, seed=51)
+    kw = {"weight": d.w, "where": d.where}
+    for reduction in REDUCTIONS:
+        assert_array_equal(obj.loss(d.y, d.s, qid=d.qid, reduction=reduction, **kw),
+                           obj.loss(d.y, d.s, group=d.sizes, reduction=reduction, **kw))
+    g0, h0 = obj.grad_hess(d.y, d.s, qid=d.qid, **kw)
+    g1, h1 = obj.grad_hess(d.y, d.s, group=d.sizes, **kw)
+    assert_array_equal(g0, g1)
+    assert_array_equal(h0, h1)
+
+
+def _error_cases(obj) -> list[tuple[str, dict[str, Any], str]]:
+    """(id, changes to the call, regex the message must match)."""
+    d = data_for(obj, seed=52, sizes=(3, 4, 5))
+    n = d.n
+    s_nan = d.s.copy()
+    s_nan[4] = np.nan
+    s_inf = d.s.copy()
+    s_inf[2] = np.inf
+    y_nan = d.y.copy()
+    y_nan[1] = np.nan
+    cases = [
+        ("group-sum", {"group": [3, 4, 4]}, "`group`"),
+        ("group-sum-high", {"group": [3, 4, 6]}, "`group`"),
+        ("group-zero", {"group": [3, 0, 4, 5]}, "`group`"),
+        ("group-negative", {"group": [3, -1, 10]}, "`group`"),
+        ("group-fraction", {"group": [3, 4.5, 4.5]}, "`group`"),
+        ("group-2d", {"group": [[3, 4, 5]]}, "`group`"),
+        ("group-and-qid", {"group": d.sizes, "qid": d.qid}, "`group`"),
+        ("qid-interleaved", {"qid": np.array([1, 1, 2, 2, 1, 3, 3, 3, 3, 3, 3, 3]),
+                             "group": None}, "`qid`"),
+        ("qid-length", {"qid": d.qid[:-1], "group": None}, "`qid`"),
+        ("nan-pred", {"y_pred": s_nan}, "`y_pred`"),
+        ("inf-pred", {"y_pred": s_inf}, "`y_pred`"),
+        ("nan-label", {"y_true": y_nan}, "`y_true`"),
+        ("weight-length", {"weight": np.ones(n + 1)}, "`weight`"),
+        ("weight-length-2", {"weight": np.ones(2)}, "`weight`"),
+        ("weight-negative", {"weight": np.r_[np.ones(n - 1), -0.5]}, "`weight`"),
+        ("weight-negative-group", {"weight": [1.0, -1.0, 1.0]}, "`weight`"),
+        ("weight-nan", {"weight": np.r_[np.ones(n - 1), np.nan]}, "`weight`"),
+        ("labels-shorter", {"y_true": d.y[:-1]}, "`y_true`"),
+        ("where-shape", {"where": np.ones(n - 1, dtype=bool)}, "`where`"),
+        ("pred-3d", {"y_pred": d.s.reshape((*d.s.shape, 1))[None]}, "`y_pred`"),
+    ]
+    if is_rps(obj):
+        y_big = d.y.copy()
+        y_big[0] = N_CLASSES
+        y_frac = d.y.copy()
+        y_frac[0] = 1.5
+        cases += [
+            ("rps-label-too-big", {"y_true": y_big}, "`y_true`"),
+            ("rps-label-non-integer", {"y_true": y_frac}, "`y_true`"),
+            ("rps-pred-1d", {"y_pred": d.s[:, 0]}, "`y_pred`"),
+            ("rps-one-class", {"y_pred": d.s[:, :1]}, "`y_pred`"),
+        ]
+    else:
+        cases += [
+            ("pred-empty", {"y_pred": d.s[:0], "y_true": d.y[:0], "group": None}, "`y_pred`"),
+            ("pred-2d-labels-1d", {"y_pred": d.s.reshape(3, 4), "group": None}, "`y_true`"),
+            ("padded-with-group", {"y_pred": d.s.reshape(3, 4), "y_true": d.y.reshape(3, 4),
+                                   "group": [1, 1, 1]}, "`group`"),
+        ]
+        if getattr(obj, "lambda_weight", None) == "ndcg":
+            y_big = np.abs(d.y)
+            y_big[0] = 40.0
+            cases.append(("ndcg-label-too-big", {"y_true": y_big}, "`y_true`"))
+    return cases
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_invalid_inputs_raise_naming_the_argument(obj):
+    d = data_for(obj, seed=52, sizes=(3, 4, 5))
+    for cid, changes, pattern in _error_cases(obj):
+        call = {"y_true": d.y, "y_pred": d.s, "group": d.sizes}
+        call.update(changes)
+        y_true = call.pop("y_true")
+        y_pred = call.pop("y_pred")
+        with pytest.raises(ValueError, match=pattern):
+            obj.loss(y_true, y_pred, **call)
+            pytest.fail(f"case {cid}: loss did not raise")
+        with pytest.raises(ValueError, match=pattern):
+            obj.grad_hess(y_true, y_pred, **call)
+            pytest.fail(f"case {cid}: grad_hess did not raise")
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_invalid_reduction(obj):
+    d = data_for(obj, seed=53, sizes=(3, 2))
+    with pytest.raises(ValueError, match="`reduction`"):
+        obj.loss(d.y, d.s, reduction="average")
+
+
+@pytest.mark.parametrize(
+    ("factory", "pattern"),
+    [
+        (lambda: br.PairwiseSoftZeroOne(temperature=0.0), "`temperature`"),
+        (lambda: br.PairwiseLogistic(temperature=-1.0), "`temperature`"),
+        (lambda: br.PairwiseLogistic(temperature=float("nan")), "`temperature`"),
+        (lambda: br.PairwiseSoftZeroOne(lambda_weight="dcg"), "`lambda_weight`"),
+        (lambda: br.PairwiseSoftZeroOne(lambda_weight="ndcg", k=0), "`k`"),
+        (lambda: br.PairwiseSoftZeroOne(lambda_weight="ndcg", k=2.5), "`k`"),
+        (lambda: br.PairwiseSoftZeroOne(k=3), "`k`"),
+        (lambda: br.PairwiseSoftZeroOne(hessian="newton"), "`hessian`"),
+        (lambda: br.PairwiseLogistic(hessian="logistic"), "`hessian`"),
+        (lambda: br.SoftSpearman(regularization_strength=0.0), "`regularization_strength`"),
+        (lambda: br.SoftSpearman(hessian="exact"), "`hessian`"),
+        (lambda: br.CombinedLoss(mse_weight=-1.0), "`mse_weight`"),
+        (lambda: br.CombinedLoss(spearman_weight=float("inf")), "`spearman_weight`"),
+        (lambda: br.CombinedLoss(mse_weight=0.0, spearman_weight=0.0), "`mse_weight`"),
+        (lambda: br.RankedProbabilityScore(hessian="pair_magnitude"), "`hessian`"),
+    ],
+)
+def test_invalid_options_raise(factory, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        factory()
+
+
+def test_qid_may_be_unsorted_but_contiguous():
+    obj = br.SoftmaxRanking()
+    y = np.array([1.0, 0.0, 2.0, 0.0, 1.0])
+    s = np.array([0.3, 0.1, -0.2, 0.5, 0.9])
+    assert_array_equal(obj.loss(y, s, qid=[9, 9, 2, 2, 2], reduction="none"),
+                       obj.loss(y, s, group=[2, 3], reduction="none"))
+
+
+# =========================================================================== (8) input types
+def _variants(obj, d: Data) -> dict[str, tuple[Any, Any, dict[str, Any], tuple]]:
+    """Each input flavour -> (y_true, y_pred, kwargs, the float64 arrays with the same
+    values: (y, s, w, where))."""
+    pd = pytest.importorskip("pandas")
+    y, s, w, where = d.y, d.s, d.w, d.where
+    out: dict[str, tuple[Any, Any, dict[str, Any], tuple]] = {}
+    y32, s32, w32 = y.astype(np.float32), s.astype(np.float32), w.astype(np.float32)
+    out["float32"] = (y32, s32, {"weight": w32, "group": d.sizes.astype(np.int32)},
+                      (y32.astype(float), s32.astype(float), w32.astype(float), None))
+    yi = np.where(y < 0, -1, np.floor(y)).astype(np.int64)
+    si = np.round(s * 3).astype(np.int32)
+    wi = np.round(w * 3).astype(np.int64)
+    out["int"] = (yi, si, {"weight": wi, "group": d.sizes, "where": where.astype(np.int8)},
+                  (yi.astype(float), si.astype(float), wi.astype(float), where))
+
+    def strided(a: np.ndarray) -> np.ndarray:
+        big = np.zeros((a.shape[0] * 2, *a.shape[1:]) if a.ndim == 1 else (a.shape[0],
+                       a.shape[1] * 3), dtype=a.dtype)
+        view = big[::2] if a.ndim == 1 else big[:, ::3]
+        view[...] = a
+        assert not view.flags.c_contiguous
+        return view
+
+    kw_strided = {"weight": strided(w), "where": strided(where), "group": strided(d.sizes)}
+    out["non-contiguous"] = (strided(y), strided(s), kw_strided, (y, s, w, where))
+
+    def readonly(a: np.ndarray) -> np.ndarray:
+        a = a.copy()
+        a.setflags(write=False)
+        return a
+
+    out["read-only"] = (readonly(y), readonly(s), {"weight": readonly(w), "where":
+                                                   readonly(where), "group": readonly(d.sizes)},
+                        (y, s, w, where))
+    s_pd = pd.DataFrame(s) if s.ndim == 2 else pd.Series(s, index=np.arange(d.n) + 100)
+    out["pandas"] = (pd.Series(y), s_pd, {"weight": pd.Series(w), "where": pd.Series(where),
+                                          "group": pd.Series(d.sizes)}, (y, s, w, where))
+    out["lists"] = (y.tolist(), s.tolist(), {"weight": w.tolist(), "where": where.tolist(),
+                                             "group": d.sizes.tolist()}, (y, s, w, where))
+    return out
+
+
+@pytest.mark.parametrize("flavour", ["float32", "int", "non-contiguous", "read-only", "pandas",
+                                     "lists"])
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_input_types_match_float64(obj, flavour):
+    d = data_for(obj, seed=61)
+    yv, sv, kw, (y64, s64, w64, where64) = _variants(obj, d)[flavour]
+    kw64 = {"group": d.sizes, "weight": w64, "where": where64}
+    got = obj.loss(yv, sv, reduction="none", **kw)
+    assert_allclose(got, obj.loss(y64, s64, reduction="none", **kw64), rtol=1e-13, atol=0)
+    g, h = obj.grad_hess(yv, sv, **kw)
+    g64, h64 = obj.grad_hess(y64, s64, **kw64)
+    assert isinstance(g, np.ndarray) and g.dtype == np.float64 and h.dtype == np.float64
+    assert_allclose(g, g64, rtol=1e-13, atol=0)
+    assert_allclose(h, h64, rtol=1e-13, atol=0)
+    # and the float64 call itself agrees with the reference
+    assert_allclose(obj.loss(y64, s64, reduction="sum", **kw64),
+                    ref_loss(obj, y64, s64, d.offsets, w64, where64, "sum"), rtol=1e-10)
+
+
+# =========================================================================== host conventions
+def _host_expected(obj, grad, hess, offsets):
+    """What a host receives: ``grad_hess`` output, per-group LambdaMART-normalised when the
+    objective's ``group_scale`` is "lambdarank"."""
+    if getattr(obj, "group_scale", None) == "lambdarank":
+        return ref.lambdarank_group_scale(grad, hess, offsets)
+    return grad, hess
+
+
+def _host_data(obj):
+    d = data_for(obj, seed=71, group_weights=True)
+    y = d.y.astype(np.float32).astype(np.float64)
+    s = d.s.astype(np.float32)  # hosts pass float32 (XGBoost) predictions
+    gw = d.group_weights().astype(np.float32).astype(np.float64)
+    return d, y, s, gw
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_xgboost_dmatrix_call(obj):
+    xgb = pytest.importorskip("xgboost")
+    d, y, s, gw = _host_data(obj)
+    dm = xgb.DMatrix(np.zeros((d.n, 1)), label=y)
+    if is_rps(obj):
+        w = np.repeat(gw, d.sizes)
+        dm.set_weight(w)
+        expected = obj.grad_hess(y, s, weight=w)
+    else:
+        dm.set_group(d.sizes)
+        dm.set_weight(gw)
+        expected = _host_expected(obj, *obj.grad_hess(y, s, group=d.sizes, weight=gw),
+                                  d.offsets)
+    grad, hess = obj(s, dm)
+    assert grad.shape == hess.shape == s.shape
+    assert_allclose(grad, expected[0], rtol=1e-12, atol=1e-300)
+    assert_allclose(hess, expected[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_lightgbm_dataset_and_sklearn_calls(obj):
+    lgb = pytest.importorskip("lightgbm")
+    d, y, s, gw = _host_data(obj)
+    w = np.repeat(gw, d.sizes)
+    s64 = s.astype(np.float64)
+    if is_rps(obj):
+        expected = obj.grad_hess(y, s64, weight=w)
+        ds = lgb.Dataset(np.zeros((d.n, 1)), label=y, weight=w, free_raw_data=False,
+                         params={"verbose": -1})
+        got_xgb_sklearn = obj(y, s64, sample_weight=w)
+        assert_allclose(got_xgb_sklearn[0], expected[0], rtol=1e-12)
+    else:
+        expected = _host_expected(obj, *obj.grad_hess(y, s64, group=d.sizes, weight=w),
+                                  d.offsets)
+        ds = lgb.Dataset(np.zeros((d.n, 1)), label=y, weight=w, group=d.sizes,
+                         free_raw_data=False, params={"verbose": -1})
+        # XGBoost sklearn: (y_true, y_pred, sample_weight=w), no groups: one group of all rows
+        got_xgb_sklearn = obj(y, s64, sample_weight=w)
+        one_group = _host_expected(obj, *obj.grad_hess(y, s64, weight=w), [0, d.n])
+        assert_allclose(got_xgb_sklearn[0], one_group[0], rtol=1e-12)
+        # LightGBM sklearn: (y_true, y_pred, weight, group)
+        got_lgb_sklearn = obj(y, s64, w, d.sizes)
+        assert_allclose(got_lgb_sklearn[0], expected[0], rtol=1e-12)
+        assert_allclose(got_lgb_sklearn[1], expected[1], rtol=1e-12)
+    ds.construct()
+    grad, hess = obj(s64, ds)
+    assert_allclose(grad, expected[0], rtol=1e-12)
+    assert_allclose(hess, expected[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("obj", [p for p in RANKING if hasattr(p.values[0], "group_scale")])
+def test_host_arrays_without_group_scale_equal_grad_hess(obj):
+    """group_scale=None: the host receives exactly grad_hess's arrays."""
+    xgb = pytest.importorskip("xgboost")
+    plain = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
+                         "group_scale": None})
+    d, y, s, gw = _host_data(obj)
+    dm = xgb.DMatrix(np.zeros((d.n, 1)), label=y)
+    dm.set_group(d.sizes)
+    dm.set_weight(gw)
+    grad, hess = plain(s, dm)
+    g0, h0 = plain.grad_hess(y, s, group=d.sizes, weight=gw)
+    assert_array_equal(grad, g0)
+    assert_array_equal(hess, h0)
+
+
+@pytest.mark.parametrize("obj", [p for p in RANKING if hasattr(p.values[0], "group_scale")])
+def test_lambdarank_group_scale_keeps_newton_step(obj):
+    """The documented per-query normalisation rescales grad and hess by the same constant per
+    group, so -grad / hess is unchanged wherever the Hessian is above the floor."""
+    d = data_for(obj, seed=73)
+    assert obj.group_scale == "lambdarank"
+    grad, hess = obj(d.y, d.s, d.w, d.sizes)  # LightGBM sklearn convention
+    g0, h0 = obj.grad_hess(d.y, d.s, group=d.sizes, weight=d.w)
+    assert not np.allclose(grad, g0)
+    big = hess > 10 * HESSIAN_FLOOR
+    assert big.sum() >= 10
+    assert_allclose(grad[big] / hess[big], g0[big] / h0[big], rtol=1e-10)
+    for a, b in zip(d.offsets[:-1], d.offsets[1:], strict=True):
+        total = np.abs(g0[a:b]).sum()
+        if total > 0:
+            assert np.abs(grad[a:b]).sum() == pytest.approx(np.log2(1 + total), rel=1e-10)
+
+
+@pytest.mark.parametrize("obj", [p for p in RANKING if not is_pairwise(p.values[0])] + [
+    pytest.param(br.PairwiseLogistic(), id="logistic")])
+def test_host_column_vector_predictions(obj):
+    d = data_for(obj, seed=72, sizes=(4, 5))
+    g0, h0 = obj(d.y, d.s, None, d.sizes)
+    g1, h1 = obj(d.y, d.s[:, None], None, d.sizes)
+    assert_array_equal(g0, g1)
+    assert_array_equal(h0, h1)
+
+
+# =========================================================================== known bugs
+def test_combined_loss_hessian_floor_with_small_spearman_weight():
+    obj = br.CombinedLoss(mse_weight=1.0, spearman_weight=0.0)
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    s = np.array([0.1, 0.5, 1.0, 2.0])
+    _, hess = obj.grad_hess(y, s, where=[True, True, True, False])
+    assert (hess >= HESSIAN_FLOOR).all(), hess
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_rps_empty_input_raises():
+    with pytest.raises(ValueError, match="`y_pred`"):
+        br.RankedProbabilityScore().loss(np.zeros(0), np.zeros((0, 3)))
+
+
+# --------------------------------------------------------------------------- Spearman Gauss-Newton
+@pytest.mark.parametrize("tie_step", [1e-3, 0.5])
+def test_spearman_gauss_newton_at_ties_and_two_row_groups(tie_step):
+    """The two safeguards of the Gauss-Newton surrogate: the D^2 floor (all-equal scores) and
+    the damping of the projection (two-row groups, where it would remove all curvature)."""
+    obj = br.SoftSpearman(tie_step=tie_step)
+    y = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 1.0])
+    offsets = np.array([0, 4, 6])
+    for s in (np.full(6, 0.5), np.array([0.5, 0.5, 0.5, 0.5, 0.1, 0.1003])):
+        _, h = obj.grad_hess(y, s, group=[4, 2])
+        expected = ref.soft_spearman_hess(s, y, offsets, tau=1e-3, hessian="gauss_newton",
+                                          tie_step=tie_step)
+        np.testing.assert_allclose(h, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("tie_step", [1e-3, 0.1])
+def test_spearman_first_step_from_ties_is_tie_step_tau(tie_step):
+    """From all-equal scores the Newton step -g/h moves rows by about tie_step * tau
+    (documented), in the direction of the label ranks."""
+    tau = 1e-3
+    y = np.arange(20, dtype=float)
+    g, h = br.SoftSpearman(regularization_strength=tau, tie_step=tie_step).grad_hess(
+        y, np.full(20, 0.5))
+    step = -g / h
+    typical = np.sqrt(np.mean(step**2))
+    assert 0.3 * tie_step * tau < typical < 3 * tie_step * tau
+    assert np.corrcoef(step, y)[0, 1] > 0.99
