@@ -51,5 +51,5 @@ def stratified_split(y: np.ndarray, test_share: float, seed: int) -> np.ndarray:
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
         rng.shuffle(idx)
-        test[idx[: int(round(test_share * idx.size))]] = True
+        test[idx[: round(test_share * idx.size)]] = True
     return test

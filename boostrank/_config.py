@@ -8,6 +8,13 @@ because masks, sentinels and the +-inf produced by saturated exponentials must s
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numba
+
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 #: Options for kernels that loop over groups in parallel (``prange``).
@@ -18,3 +25,20 @@ SERIAL = {"fastmath": FASTMATH, "cache": True, "nogil": True}
 #: Smallest Hessian returned to a host library.  Every Hessian is clipped from below so it is
 #: strictly positive; the floor is far below any curvature that carries information.
 HESSIAN_FLOOR = 1e-6
+
+# Threading layer.  Numba's OpenMP layer leaves its threads spinning after each kernel, on the
+# same cores as XGBoost's / LightGBM's own OpenMP pools: 100 rounds of XGBClassifier with
+# ``rps`` on 4,800 rows took 1.85 s with it against 0.89 s with ``workqueue`` (built-in
+# multi:softprob: 1.0 s), 2 cores.  boostrank therefore picks ``workqueue`` unless the user
+# chose a layer with NUMBA_THREADING_LAYER.  ``workqueue`` must not be entered by two threads
+# at once, so every kernel launch goes through ``launch``, which holds a process-wide lock.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+
+_KERNEL_LOCK = threading.Lock()
+
+
+def launch(kernel: Callable[..., Any], *args: Any) -> Any:
+    """Run a compiled kernel under the process-wide kernel lock (thread safety)."""
+    with _KERNEL_LOCK:
+        return kernel(*args)

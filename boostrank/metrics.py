@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _hosts
+from ._config import launch
 from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
 from ._kernels import metrics as _mk
 from ._validation import F64, I64, as_f64, check_mask, row_weights
@@ -138,7 +139,7 @@ class NDCG(Metric):
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
         valid &= y >= 0
         out = np.empty(offsets.size - 1)
-        _mk.ndcg_groups(s, y, valid, offsets, self.k or 0, self.gain == "exponential", out)
+        launch(_mk.ndcg_groups, s, y, valid, offsets, self.k or 0, self.gain == "exponential", out)
         if self.no_relevant_score is not None:
             out[np.isnan(out)] = self.no_relevant_score
         return out
@@ -153,7 +154,7 @@ class SpearmanMetric(Metric):
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
         out = np.empty(offsets.size - 1)
-        _mk.spearman_groups(s, y, valid, offsets, out)
+        launch(_mk.spearman_groups, s, y, valid, offsets, out)
         return out
 
 
@@ -167,7 +168,7 @@ class PairwiseAccuracy(Metric):
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
         valid &= y >= 0
         out = np.empty(offsets.size - 1)
-        _mk.pairwise_accuracy_groups(s, y, valid, offsets, out)
+        launch(_mk.pairwise_accuracy_groups, s, y, valid, offsets, out)
         return out
 
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _hosts
-from ._config import HESSIAN_FLOOR
+from ._config import HESSIAN_FLOOR, launch
 from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
 from ._kernels import pairwise as _pw
 from ._kernels import rps as _rps
@@ -321,13 +321,13 @@ class _Pairwise(_Ranking):
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.n_rows)
-        _pw.pairwise_loss_rows(*self._args(b), out)
+        launch(_pw.pairwise_loss_rows, *self._args(b), out)
         return out
 
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
-        _pw.pairwise_grad_hess(*self._args(b), self._hessians[self.hessian], grad, hess)
+        launch(_pw.pairwise_grad_hess, *self._args(b), self._hessians[self.hessian], grad, hess)
         return grad, hess
 
 
@@ -421,13 +421,13 @@ class SoftmaxRanking(_Ranking):
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.offsets.size - 1)
-        _sm.softmax_loss_groups(b.scores, b.labels, b.weights, b.valid, b.offsets, out)
+        launch(_sm.softmax_loss_groups, b.scores, b.labels, b.weights, b.valid, b.offsets, out)
         return out
 
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
-        _sm.softmax_grad_hess(b.scores, b.labels, b.weights, b.valid, b.offsets, grad, hess)
+        launch(_sm.softmax_grad_hess, b.scores, b.labels, b.weights, b.valid, b.offsets, grad, hess)
         return grad, hess
 
 
@@ -484,14 +484,14 @@ class SoftSpearman(Objective):
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.offsets.size - 1)
-        _sp.spearman_loss_groups(b.scores, b.labels, b.weights, b.valid, b.offsets,
+        launch(_sp.spearman_loss_groups, b.scores, b.labels, b.weights, b.valid, b.offsets,
                                  self.regularization_strength, out)
         return out
 
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
-        _sp.spearman_grad_hess(b.scores, b.labels, b.weights, b.valid, b.offsets,
+        launch(_sp.spearman_grad_hess, b.scores, b.labels, b.weights, b.valid, b.offsets,
                                self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
                                self.tie_step, grad, hess)
         return grad, hess
@@ -624,13 +624,13 @@ class RankedProbabilityScore(Objective):
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.n_rows)
-        _rps.rps_loss_rows(b.scores, b.labels, b.weights, b.valid, self._scale(b), out)
+        launch(_rps.rps_loss_rows, b.scores, b.labels, b.weights, b.valid, self._scale(b), out)
         return out
 
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
         grad = np.empty_like(b.scores)
         hess = np.empty_like(b.scores)
-        _rps.rps_grad_hess(b.scores, b.labels, b.weights, b.valid, self._scale(b),
+        launch(_rps.rps_grad_hess, b.scores, b.labels, b.weights, b.valid, self._scale(b),
                            _RPS_HESSIANS[self.hessian], grad, hess)
         return grad, hess
 

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# GNU OpenMP's default active wait makes every parallel Numba kernel launch cost ~8 ms on a
-# busy 2-core machine (thousands of launches here); passive waiting costs ~0.05 ms and changes
-# no result.  Must be set before libgomp is loaded (numba, lightgbm, scikit-learn).
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
