@@ -18,9 +18,9 @@ import numba
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 #: Options for kernels that loop over groups in parallel (``prange``).
-PARALLEL = {"parallel": True, "fastmath": FASTMATH, "cache": True, "nogil": True}
+PARALLEL: dict[str, Any] = {"parallel": True, "fastmath": FASTMATH, "cache": True, "nogil": True}
 #: Options for small helpers called from the parallel kernels.
-SERIAL = {"fastmath": FASTMATH, "cache": True, "nogil": True}
+SERIAL: dict[str, Any] = {"fastmath": FASTMATH, "cache": True, "nogil": True}
 
 #: Smallest Hessian returned to a host library.  Every Hessian is clipped from below so it is
 #: strictly positive; the floor is far below any curvature that carries information.
@@ -33,7 +33,7 @@ HESSIAN_FLOOR = 1e-6
 # chose a layer with NUMBA_THREADING_LAYER.  ``workqueue`` must not be entered by two threads
 # at once, so every kernel launch goes through ``launch``, which holds a process-wide lock.
 if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
+    numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
 
 _KERNEL_LOCK = threading.Lock()
 
