@@ -1,0 +1,137 @@
+"""The measurements behind boostrank's defaults, reproducible with one command each.
+
+    python benchmarks/defaults_study.py group_scale   # ranking losses: per-group host scaling
+    python benchmarks/defaults_study.py spearman      # soft Spearman Hessian surrogates
+    python benchmarks/defaults_study.py rps           # RPS Hessian surrogates
+
+Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
+fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
+``spearman``: chem97 with a seeded 20% of schools held out, mean per-school Spearman.
+``rps``: wine quality, stratified 20% held out, RPS.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import xgboost as xgb
+from _data import letor_fold, load, sizes_of, split_groups, stratified_split
+
+import boostrank as br
+
+ROUNDS = 100
+
+
+def fit_predict(lib: str, obj: Any, x: np.ndarray, y: np.ndarray, group: Any, xt: np.ndarray,
+                params: dict[str, Any] | None = None) -> np.ndarray:
+    params = params or {}
+    if lib == "xgboost":
+        p = {"nthread": 2, **params}
+        if isinstance(obj, str):
+            p["objective"] = obj
+            obj = None
+        else:
+            p["disable_default_eval_metric"] = 1
+        bst = xgb.train(p, xgb.DMatrix(x, y, group=group), ROUNDS, obj=obj)
+        return bst.predict(xgb.DMatrix(xt), output_margin=True)
+    model = lgb.train({"objective": obj, "verbose": -1, "num_threads": 2, **params},
+                      lgb.Dataset(x, y, group=group), ROUNDS)
+    return model.predict(xt, raw_score=True)
+
+
+def table(results: dict[tuple[str, str], list[float]], what: str) -> None:
+    print(f"| library | contender | mean {what} | per fold / split |")
+    print("|---|---|---|---|")
+    for (lib, name), vals in results.items():
+        print(f"| {lib} | {name} | {np.mean(vals):.4f} | "
+              + " ".join(f"{v:.4f}" for v in vals) + " |", flush=True)
+
+
+def group_scale() -> None:
+    objectives = {"pairwise_soft_zero_one": br.PairwiseSoftZeroOne,
+                  "pairwise_soft_zero_one(ndcg)":
+                      lambda **kw: br.PairwiseSoftZeroOne(lambda_weight="ndcg", **kw),
+                  "pairwise_logistic": br.PairwiseLogistic,
+                  "pairwise_logistic(ndcg)":
+                      lambda **kw: br.PairwiseLogistic(lambda_weight="ndcg", **kw),
+                  "softmax_ranking": br.SoftmaxRanking}
+    for data in ("mq2008", "ohsumed_querylevelnorm"):
+        print(f"\n{data}: NDCG@10, folds 1-5")
+        results: dict[tuple[str, str], list[float]] = {}
+        for fold in range(1, 6):
+            f = letor_fold(data, fold)
+            (x, y, g), (xt, yt, gt) = f["train"], f["test"]
+            for lib, builtins in (("xgboost", ("rank:ndcg", "rank:pairwise")),
+                                  ("lightgbm", ("lambdarank", "rank_xendcg"))):
+                for b in builtins:
+                    results.setdefault((lib, b), []).append(
+                        br.ndcg(yt, fit_predict(lib, b, x, y, g, xt), group=gt, k=10))
+                for name, make in objectives.items():
+                    for scale in ("lambdarank", None):
+                        pred = fit_predict(lib, make(group_scale=scale), x, y, g, xt)
+                        results.setdefault((lib, f"{name}, group_scale={scale}"), []).append(
+                            br.ndcg(yt, pred, group=gt, k=10))
+        table(results, "NDCG@10")
+
+
+def spearman(seeds: range = range(5)) -> None:
+    d = load("chem97")
+    x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
+    contenders: list[tuple[str, Any]] = [
+        ("regression (built-in)", None),
+        ("gauss_newton, tie_step=1e-3 (default)", br.SoftSpearman()),
+        ("gauss_newton, tie_step=1e-2", br.SoftSpearman(tie_step=1e-2)),
+        ("gauss_newton, tie_step=1e-1", br.SoftSpearman(tie_step=1e-1)),
+        ("pair_magnitude", br.SoftSpearman(hessian="pair_magnitude")),
+    ]
+    results: dict[tuple[str, str], list[float]] = {}
+    for seed in seeds:
+        test = split_groups(sizes, 0.2, seed)
+        trs, tes = sizes_of(qid[~test]), sizes_of(qid[test])
+        for lib in ("xgboost", "lightgbm"):
+            for name, obj in contenders:
+                if obj is None:
+                    b = "reg:squarederror" if lib == "xgboost" else "regression"
+                    pred = fit_predict(lib, b, x[~test], y[~test], None, x[test])
+                else:
+                    pred = fit_predict(lib, obj, x[~test], y[~test], trs, x[test])
+                results.setdefault((lib, name), []).append(
+                    br.spearman(y[test], pred, group=tes))
+    print("\nchem97: mean per-school Spearman, 5 splits")
+    table(results, "Spearman")
+
+
+def rps(seeds: range = range(5)) -> None:
+    d = load("wine_quality")
+    x, y = d["X"], d["y"].astype(np.float64) - 3
+    contenders: list[tuple[str, Any]] = [
+        ("built-in multi-class", None),
+        ("gauss_newton (default)", br.rps),
+        ("exact, clipped", br.RankedProbabilityScore(hessian="exact")),
+    ]
+    results: dict[tuple[str, str], list[float]] = {}
+    for seed in seeds:
+        test = stratified_split(y, 0.2, seed)
+        for lib in ("xgboost", "lightgbm"):
+            for name, obj in contenders:
+                if obj is None:
+                    obj = "multi:softprob" if lib == "xgboost" else "multiclass"
+                pred = fit_predict(lib, obj, x[~test], y[~test], None, x[test],
+                                   {"num_class": 7})
+                results.setdefault((lib, name), []).append(
+                    br.rps_score(y[test], pred, input="margin"))
+    print("\nwine quality: RPS (lower is better), 5 splits")
+    table(results, "RPS")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("study", choices=["group_scale", "spearman", "rps"])
+    args = ap.parse_args()
+    print(f"xgboost {xgb.__version__}, lightgbm {lgb.__version__}, boostrank {br.__version__}, "
+          f"{ROUNDS} rounds, default tree parameters")
+    {"group_scale": group_scale, "spearman": spearman, "rps": rps}[args.study]()
