@@ -19,6 +19,16 @@ def sigmoid(u: float) -> float:
 
 
 @nb.njit(**SERIAL)
+def sigmoid_both(u: float) -> tuple[float, float]:
+    """(sigma(u), sigma(-u)) from one exponential, both to full relative precision."""
+    e = math.exp(-abs(u))
+    inv = 1.0 / (1.0 + e)
+    if u >= 0.0:
+        return inv, e * inv
+    return e * inv, inv
+
+
+@nb.njit(**SERIAL)
 def softplus_neg(u: float) -> float:
     """log(1 + exp(-u)) without overflow: max(-u, 0) + log1p(exp(-|u|))."""
     return max(-u, 0.0) + math.log1p(math.exp(-abs(u)))

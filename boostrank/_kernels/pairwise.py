@@ -13,11 +13,16 @@ Each unordered pair is visited once and updates both rows.
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
-from ._math import ndcg_discount, ndcg_gain, sigmoid, softplus_neg
+from ._math import ndcg_discount, ndcg_gain, sigmoid, sigmoid_both, softplus_neg
+
+#: Largest score span / T of a group for which exp((s - mid) / T) cannot overflow.
+RATIO_SPAN = 1400.0
 
 SOFT_ZERO_ONE = 0
 LOGISTIC = 1
@@ -65,6 +70,26 @@ def _group_lambda_setup(
     return 1.0 / idcg if idcg > 0.0 else 0.0
 
 
+@nb.njit(**SERIAL)
+def _pair_coefficient(
+    labels: np.ndarray,
+    weights: np.ndarray,
+    rank: np.ndarray,
+    hi: int,
+    lo: int,
+    use_ndcg: bool,
+    k: int,
+    inv_idcg: float,
+) -> float:
+    """c_ij = w_hi * lambda_ij for the pair where row ``hi`` has the higher label."""
+    c = weights[hi]
+    if use_ndcg:
+        dg = ndcg_gain(labels[hi]) - ndcg_gain(labels[lo])
+        dd = ndcg_discount(rank[hi], k) - ndcg_discount(rank[lo], k)
+        c *= abs(dg * dd) * inv_idcg
+    return c
+
+
 @nb.njit(**PARALLEL)
 def pairwise_grad_hess(
     scores: np.ndarray,
@@ -85,38 +110,57 @@ def pairwise_grad_hess(
     inv_t = 1.0 / temperature
     inv_t2 = inv_t * inv_t
     rank = np.zeros(scores.size, dtype=np.int64) if use_ndcg else np.zeros(1, dtype=np.int64)
+    expo = np.empty(scores.size)
+    m = scores.size if use_ndcg else 1
+    gain = np.empty(m)
+    disc = np.empty(m)
     for g in nb.prange(n_groups):
         start = offsets[g]
         end = offsets[g + 1]
+        lo_score = np.inf
+        hi_score = -np.inf
         for i in range(start, end):
             grad[i] = 0.0
             hess[i] = 0.0
+            if valid[i]:
+                lo_score = min(lo_score, scores[i])
+                hi_score = max(hi_score, scores[i])
+        # One exponential per row: sigma((s_i - s_j)/T) = E_i / (E_i + E_j), E = exp((s - mid)/T),
+        # exact up to rounding while E stays far from overflow (score span / T < RATIO_SPAN).
+        per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN
+        if per_row_exp:
+            mid = 0.5 * (hi_score + lo_score)
+            for i in range(start, end):
+                expo[i] = math.exp((scores[i] - mid) * inv_t) if valid[i] else 0.0
         inv_idcg = 1.0
         if use_ndcg:
             inv_idcg = _group_lambda_setup(scores, labels, valid, start, end, k, rank)
+            for i in range(start, end):
+                if valid[i]:
+                    gain[i] = ndcg_gain(labels[i])
+                    disc[i] = ndcg_discount(rank[i], k)
         for i in range(start, end):
             if not valid[i]:
                 continue
             yi = labels[i]
+            ei = expo[i]
+            # row i's sums stay in registers; each pair also updates row j in memory
+            acc_g = 0.0
+            acc_h = 0.0
             for j in range(i + 1, end):
                 if not valid[j] or labels[j] == yi:
                     continue
-                if yi > labels[j]:
-                    hi = i
-                    lo = j
+                i_higher = yi > labels[j]
+                sign = 1.0 if i_higher else -1.0  # +1: i is the preferred row
+                c = weights[i] if i_higher else weights[j]
+                if use_ndcg:  # |Delta NDCG_ij| from per-row gains and discounts
+                    c *= abs((gain[i] - gain[j]) * (disc[i] - disc[j])) * inv_idcg
+                if per_row_exp:
+                    inv_den = 1.0 / (ei + expo[j])
+                    sp = (ei if i_higher else expo[j]) * inv_den  # sigma(u), u = (s_hi - s_lo)/T
+                    sn = (expo[j] if i_higher else ei) * inv_den
                 else:
-                    hi = j
-                    lo = i
-                c = weights[hi]
-                if use_ndcg:
-                    dg = ndcg_gain(labels[hi]) - ndcg_gain(labels[lo])
-                    dd = ndcg_discount(rank[hi], k) - ndcg_discount(rank[lo], k)
-                    c *= abs(dg * dd) * inv_idcg
-                if c == 0.0:
-                    continue
-                u = (scores[hi] - scores[lo]) * inv_t
-                sp = sigmoid(u)
-                sn = sigmoid(-u)
+                    sp, sn = sigmoid_both(sign * (scores[i] - scores[j]) * inv_t)
                 q = sp * sn
                 if loss_kind == SOFT_ZERO_ONE:
                     d1 = -q
@@ -124,15 +168,14 @@ def pairwise_grad_hess(
                 else:
                     d1 = -sn
                     d2 = q
-                gi = c * d1 * inv_t
-                grad[hi] += gi
-                grad[lo] -= gi
-                if hess_kind == HESS_LOGISTIC_CURVATURE:
-                    h = c * q * inv_t2
-                else:
-                    h = c * d2 * inv_t2
-                hess[hi] += h
-                hess[lo] += h
+                g = sign * c * d1 * inv_t  # added to row i, subtracted from row j
+                h = c * (q if hess_kind == HESS_LOGISTIC_CURVATURE else d2) * inv_t2
+                acc_g += g
+                acc_h += h
+                grad[j] -= g
+                hess[j] += h
+            grad[i] += acc_g
+            hess[i] += acc_h
         for i in range(start, end):
             if not hess[i] > HESSIAN_FLOOR:
                 hess[i] = HESSIAN_FLOOR
@@ -170,17 +213,8 @@ def pairwise_loss_rows(
             for j in range(i + 1, end):
                 if not valid[j] or labels[j] == yi:
                     continue
-                if yi > labels[j]:
-                    hi = i
-                    lo = j
-                else:
-                    hi = j
-                    lo = i
-                c = weights[hi]
-                if use_ndcg:
-                    dg = ndcg_gain(labels[hi]) - ndcg_gain(labels[lo])
-                    dd = ndcg_discount(rank[hi], k) - ndcg_discount(rank[lo], k)
-                    c *= abs(dg * dd) * inv_idcg
+                hi, lo = (i, j) if yi > labels[j] else (j, i)
+                c = _pair_coefficient(labels, weights, rank, hi, lo, use_ndcg, k, inv_idcg)
                 if c == 0.0:
                     continue
                 u = (scores[hi] - scores[lo]) * inv_t
