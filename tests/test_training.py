@@ -228,3 +228,51 @@ def test_two_training_runs_in_threads_match_sequential_runs(ranking_data):
         parallel = list(pool.map(fit, range(2)))
     for p in parallel:
         np.testing.assert_array_equal(p, sequential)
+
+
+# --------------------------------------------------------------------------- real data
+def test_mq2008_pairwise_objectives_rank_like_lambdamart():
+    """MQ2008 Fold 1 (train S1-S3, test S5), 30 rounds: boostrank's pairwise objectives reach
+    NDCG@10 within 5% of the same host's built-in LambdaMART."""
+    from conftest import shared_data
+
+    d = shared_data("mq2008.npz")
+    part, qid = d["part"], d["qid"]
+    train, test = np.isin(part, [1, 2, 3]), part == 5
+
+    def sizes(mask: np.ndarray) -> np.ndarray:
+        q = qid[mask]
+        return np.diff(np.flatnonzero(np.r_[True, q[1:] != q[:-1], True]))
+
+    x, y, g = d["X"][train], d["y"][train].astype(float), sizes(train)
+    xt, yt, gt = d["X"][test], d["y"][test].astype(float), sizes(test)
+    rounds = 30
+
+    def xgb_ndcg(params, obj=None):
+        bst = xgb.train({"nthread": 2, **params}, xgb.DMatrix(x, y, group=g), rounds, obj=obj)
+        return br.ndcg(yt, bst.predict(xgb.DMatrix(xt), output_margin=True), group=gt, k=10)
+
+    def lgb_ndcg(obj):
+        model = lgb.train({"objective": obj, "verbose": -1, "num_threads": 2},
+                          lgb.Dataset(x, y, group=g), rounds)
+        return br.ndcg(yt, model.predict(xt, raw_score=True), group=gt, k=10)
+
+    xgb_base, lgb_base = xgb_ndcg({"objective": "rank:ndcg"}), lgb_ndcg("lambdarank")
+    assert xgb_base > 0.4 and lgb_base > 0.4  # the split and metric are the LETOR ones
+    for obj in (br.pairwise_soft_zero_one, br.PairwiseLogistic(lambda_weight="ndcg")):
+        assert xgb_ndcg({"disable_default_eval_metric": 1}, obj) > 0.95 * xgb_base
+        assert lgb_ndcg(obj) > 0.95 * lgb_base
+
+
+def test_wine_quality_rps_trains_ordinal_model():
+    from conftest import shared_data
+
+    d = shared_data("wine_quality.npz")
+    x, y = d["X"], d["y"].astype(float) - 3  # quality 3..9 -> classes 0..6
+    test = np.arange(y.size) % 5 == 0
+    model = lgb.train({"objective": br.rps, "num_class": 7, "verbose": -1, "num_threads": 2},
+                      lgb.Dataset(x[~test], y[~test]), ROUNDS)
+    prior = np.log(np.bincount(y[~test].astype(int), minlength=7) + 1.0)
+    base = br.rps_score(y[test], np.tile(prior, (test.sum(), 1)), input="margin")
+    assert br.rps_score(y[test], model.predict(x[test], raw_score=True), input="margin") < (
+        0.9 * base)
