@@ -12,10 +12,11 @@ Groups are given as ``group=`` sizes, ``qid=`` per-row ids, a padded 2-D ``(n_li
 ``y_pred`` (with an optional boolean ``where`` of the same shape), or not at all (one group of
 all rows).  ``grad_hess`` returns the exact gradient of ``loss(..., reduction="sum")`` and the
 Hessian diagonal the objective uses; both have ``y_pred``'s shape.  The host libraries receive
-exactly these arrays, except that the ranking losses (pairwise, softmax) multiply each group's
-gradient and Hessian by the constant log2(1 + S_g) / S_g, S_g = sum |grad| over the group, as
-the hosts' built-in LambdaMART does (``group_scale="lambdarank"``, see
-:func:`lambdarank_group_scale`); ``group_scale=None`` turns that off.
+exactly these arrays, except that under ``xgb.train`` the ranking losses (pairwise, softmax)
+multiply each group's gradient and Hessian by the constant log2(1 + S_g) / S_g,
+S_g = sum |grad| over the group, as the hosts' built-in LambdaMART does
+(``group_scale="auto"``, the default; see :func:`lambdarank_group_scale` and BENCHMARKS.md for
+the measurements behind it).
 """
 
 from __future__ import annotations
@@ -226,9 +227,9 @@ class Objective:
             )
         b = self._batch(call.y_true, preds, None, None, call.weight, None, offsets)
         grad, hess = self._grad_hess(b)
-        return self._host_scale(b, grad, hess)
+        return self._host_scale(b, grad, hess, call.host)
 
-    def _host_scale(self, b: Batch, grad: F64, hess: F64) -> tuple[F64, F64]:
+    def _host_scale(self, b: Batch, grad: F64, hess: F64, host: str) -> tuple[F64, F64]:
         """What the host receives: ``grad_hess`` times a constant per group (identity here)."""
         return grad, hess
 
@@ -251,7 +252,10 @@ class Objective:
 
 
 # --------------------------------------------------------------------------- ranking
-GROUP_SCALES = (None, "lambdarank")
+#: "auto": "lambdarank" under ``xgb.train``, none elsewhere.  Measured (BENCHMARKS.md, 5 folds
+#: of MQ2008 and OHSUMED): the normalisation helped XGBoost in 8 of 10 (objective, data set)
+#: pairs and hurt LightGBM in 7 of 10.  The sklearn APIs pass groups only to LGBMRanker.
+GROUP_SCALES = ("auto", "lambdarank", None)
 
 
 def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64]:
@@ -275,8 +279,8 @@ class _Ranking(Objective):
 
     group_scale: str | None
 
-    def _host_scale(self, b: Batch, grad: F64, hess: F64) -> tuple[F64, F64]:
-        if self.group_scale == "lambdarank":
+    def _host_scale(self, b: Batch, grad: F64, hess: F64, host: str) -> tuple[F64, F64]:
+        if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
             return lambdarank_group_scale(grad, hess, b.offsets)
         return grad, hess
 
@@ -293,7 +297,7 @@ class _Pairwise(_Ranking):
         lambda_weight: str | None = None,
         k: int | None = None,
         hessian: str | None = None,
-        group_scale: str | None = "lambdarank",
+        group_scale: str | None = "auto",
     ) -> None:
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
         self.temperature = check_positive(temperature, "temperature")
@@ -352,6 +356,11 @@ class PairwiseSoftZeroOne(_Pairwise):
         of the logistic loss of the same pair (a Gauss-Newton-style surrogate, always positive);
         "exact": the exact diagonal q (2 sigma(u) - 1) / T^2, clipped at the floor where it is
         negative (trains much worse: misordered pairs get no curvature).
+    group_scale : "auto" (default), "lambdarank" or None.  What the host receives is
+        ``grad_hess`` times log2(1 + S_g) / S_g per group (S_g = sum |grad|), the per-query
+        normalisation of the hosts' LambdaMART, under "lambdarank"; "auto" applies it under
+        ``xgb.train`` only, where it measured better (BENCHMARKS.md).  It does not change a
+        group's Newton step, only how much each group weighs in the trees.
 
     Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
     Cost O(sum_g n_g^2) time, O(n) memory.
@@ -377,7 +386,7 @@ class PairwiseLogistic(_Pairwise):
     .. math::
         l_g = \sum_i w_i \sum_j [y_i > y_j]\, \lambda_{ij} \log(1 + e^{-(s_i - s_j)/T})
 
-    Same options and reductions as :class:`PairwiseSoftZeroOne`.  The Hessian is the exact
+    Same options (``group_scale`` included) and reductions as :class:`PairwiseSoftZeroOne`.  The Hessian is the exact
     diagonal, per pair c q / T^2, q = sigma(u) sigma(-u) (``hessian="exact"``, the only choice).
     With ``lambda_weight="ndcg"`` this is LambdaRank/LambdaMART's gradient.
 
@@ -404,7 +413,8 @@ class SoftmaxRanking(_Ranking):
     softmax over the group's valid rows, labels not normalised; a group whose weighted labels
     sum to 0 contributes 0.  ``reduction="mean"`` averages over groups with a valid row;
     ``"none"`` gives one value per group.  Gradient A p_k - w_k y_k (A = sum w y); exact
-    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).
+    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).  ``group_scale`` as in
+    :class:`PairwiseSoftZeroOne`.
 
     Examples
     --------
@@ -416,7 +426,7 @@ class SoftmaxRanking(_Ranking):
     name = "softmax_ranking"
     unreduced = "group"
 
-    def __init__(self, group_scale: str | None = "lambdarank") -> None:
+    def __init__(self, group_scale: str | None = "auto") -> None:
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
 
     def _loss_parts(self, b: Batch) -> F64:

@@ -740,10 +740,11 @@ def test_input_types_match_float64(obj, flavour):
 
 
 # =========================================================================== host conventions
-def _host_expected(obj, grad, hess, offsets):
+def _host_expected(obj, grad, hess, offsets, host="sklearn"):
     """What a host receives: ``grad_hess`` output, per-group LambdaMART-normalised when the
-    objective's ``group_scale`` is "lambdarank"."""
-    if getattr(obj, "group_scale", None) == "lambdarank":
+    objective's ``group_scale`` is "lambdarank", or "auto" under ``xgb.train``."""
+    scale = getattr(obj, "group_scale", None)
+    if scale == "lambdarank" or (scale == "auto" and host == "xgboost"):
         return ref.lambdarank_group_scale(grad, hess, offsets)
     return grad, hess
 
@@ -769,7 +770,7 @@ def test_xgboost_dmatrix_call(obj):
         dm.set_group(d.sizes)
         dm.set_weight(gw)
         expected = _host_expected(obj, *obj.grad_hess(y, s, group=d.sizes, weight=gw),
-                                  d.offsets)
+                                  d.offsets, host="xgboost")
     grad, hess = obj(s, dm)
     assert grad.shape == hess.shape == s.shape
     assert_allclose(grad, expected[0], rtol=1e-12, atol=1e-300)
@@ -828,7 +829,9 @@ def test_lambdarank_group_scale_keeps_newton_step(obj):
     """The documented per-query normalisation rescales grad and hess by the same constant per
     group, so -grad / hess is unchanged wherever the Hessian is above the floor."""
     d = data_for(obj, seed=73)
-    assert obj.group_scale == "lambdarank"
+    assert obj.group_scale == "auto"
+    obj = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
+                       "group_scale": "lambdarank"})
     grad, hess = obj(d.y, d.s, d.w, d.sizes)  # LightGBM sklearn convention
     g0, h0 = obj.grad_hess(d.y, d.s, group=d.sizes, weight=d.w)
     assert not np.allclose(grad, g0)
