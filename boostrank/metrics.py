@@ -204,13 +204,19 @@ class RPSMetric(Metric):
         return np.asarray(RankedProbabilityScore(normalize=self.normalize).loss(
             y_true, self._margins(y_pred), where=where, reduction="none"))
 
+    @staticmethod
+    def _kept(y_true: Any, where: Any, n: int) -> np.ndarray:
+        """Rows that count: label >= 0 and, if given, ``where``."""
+        keep = as_f64(y_true, "y_true").reshape(-1) >= 0
+        mask = check_mask(where, (n,))
+        return keep if mask is None else keep & mask
+
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
         rows = self.per_row(y_true, y_pred, where=where)
         if offsets is None:
             offsets = resolve_offsets(rows.size, group, qid)
-        y = np.asarray(y_true, dtype=np.float64).reshape(-1)
-        keep = (y >= 0) if where is None else (np.asarray(where, bool) & (y >= 0))
+        keep = self._kept(y_true, where, rows.size)
         sums = np.add.reduceat(rows, offsets[:-1])
         counts = np.add.reduceat(keep.astype(np.float64), offsets[:-1])
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -218,18 +224,14 @@ class RPSMetric(Metric):
 
     def score(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
               weight: Any = None, where: Any = None, offsets: I64 | None = None) -> float:
-        rows = self.per_row(y_true, y_pred, where=where)
-        y = np.asarray(y_true, dtype=np.float64).reshape(-1)
-        keep = y >= 0
-        if where is not None:
-            keep &= check_mask(where, (rows.size,)).astype(bool)  # type: ignore[union-attr]
+        rows = self.per_row(y_true, y_pred, where=where)  # unweighted per-row RPS
+        keep = self._kept(y_true, where, rows.size)
         if offsets is None:
             offsets = resolve_offsets(rows.size, group, qid)
         w = row_weights(weight, rows.size, offsets)
-        w = np.ones(rows.size) if w is None else w
-        total = (w * keep).sum()
-        # rows carry the weight only through ``w`` here: recompute unweighted values
-        return float((rows * keep * w).sum() / total) if total > 0 else 0.0
+        w = keep * (1.0 if w is None else w)
+        total = w.sum()
+        return float((rows * w).sum() / total) if total > 0 else 0.0
 
 
 class LossMetric(Metric):

@@ -21,6 +21,7 @@ the measurements behind it).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -55,6 +56,8 @@ __all__ = [
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
+#: Groups larger than this trigger a warning in the O(n_g^2) objectives.
+LARGE_GROUP = 50_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class Objective:
     unreduced: ClassVar[str] = "row"
     #: Row-wise losses on (n, K) margins (ordinal) instead of ranking scores.
     multiclass: ClassVar[bool] = False
+    #: Cost grows with the square of the group size (pairwise losses, soft Spearman).
+    quadratic: ClassVar[bool] = False
 
     # ----------------------------------------------------------------- input handling
     def _batch(
@@ -129,6 +134,16 @@ class Objective:
             raise ValueError("`y_pred` is empty: there are no rows to rank.")
         if offsets is None:
             offsets = resolve_offsets(n, group, qid)
+        largest = int(np.diff(offsets).max())
+        if self.quadratic and largest > LARGE_GROUP:
+            warnings.warn(
+                f"{type(self).__name__} got a group of {largest:,} rows; its cost grows with "
+                f"the square of the group size (~{largest**2 / 2:.1e} pair terms per call). "
+                "If the data has queries or eras, pass them (DMatrix/Dataset `group=` or "
+                "`qid=`); without them all rows form one group.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         mask = check_mask(where, shape)
         valid = np.ones(n, dtype=bool) if mask is None else mask.reshape(-1).copy()
         if self.ignores_negative_labels:
@@ -288,6 +303,7 @@ class _Ranking(Objective):
 # --------------------------------------------------------------------------- pairwise
 class _Pairwise(_Ranking):
     unreduced = "row"
+    quadratic = True
     _loss_kind: ClassVar[int]
     _hessians: ClassVar[dict[str, int]]
 
@@ -386,8 +402,9 @@ class PairwiseLogistic(_Pairwise):
     .. math::
         l_g = \sum_i w_i \sum_j [y_i > y_j]\, \lambda_{ij} \log(1 + e^{-(s_i - s_j)/T})
 
-    Same options (``group_scale`` included) and reductions as :class:`PairwiseSoftZeroOne`.  The Hessian is the exact
-    diagonal, per pair c q / T^2, q = sigma(u) sigma(-u) (``hessian="exact"``, the only choice).
+    Same options (``group_scale`` included) and reductions as :class:`PairwiseSoftZeroOne`.
+    The Hessian is the exact diagonal, per pair c q / T^2, q = sigma(u) sigma(-u)
+    (``hessian="exact"``, the only choice).
     With ``lambda_weight="ndcg"`` this is LambdaRank/LambdaMART's gradient.
 
     Examples
@@ -484,6 +501,7 @@ class SoftSpearman(Objective):
     name = "soft_spearman"
     unreduced = "group"
     ignores_negative_labels = False
+    quadratic = True
 
     def __init__(self, regularization_strength: float = 1e-3,
                  hessian: str = "gauss_newton", tie_step: float = 1e-3) -> None:

@@ -4,6 +4,7 @@ differences, Hessians, registry-driven invariances, input validation and input t
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -896,3 +897,16 @@ def test_spearman_first_step_from_ties_is_tie_step_tau(tie_step):
     typical = np.sqrt(np.mean(step**2))
     assert 0.3 * tie_step * tau < typical < 3 * tie_step * tau
     assert np.corrcoef(step, y)[0, 1] > 0.99
+
+
+def test_quadratic_objectives_warn_on_huge_single_group():
+    """A DMatrix without groups makes one group of all rows: O(n^2) per call, so warn."""
+    n = 60_000
+    y = np.zeros(n)  # no pairs: the call itself stays cheap
+    s = np.zeros(n)
+    with pytest.warns(RuntimeWarning, match="pass them"):
+        br.pairwise_logistic.grad_hess(y, s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        br.pairwise_logistic.grad_hess(y, s, group=[30_000, 30_000])
+        br.softmax_ranking.grad_hess(y, s)  # O(n): no warning
