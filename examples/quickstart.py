@@ -39,7 +39,7 @@ def fit_lgb(params: dict, x, y, group=None) -> lgb.Booster:
 def report(task: str, metric: str, rows: list[tuple[str, float, float]]) -> None:
     print(f"\n{task}  ({metric}, held out)")
     for name, value, secs in rows:
-        print(f"  {name:<42s} {value:8.4f}   {secs:5.1f} s")
+        print(f"  {name:<46s} {value:8.4f}   {secs:5.1f} s")
 
 
 def ranking() -> None:
