@@ -20,6 +20,9 @@ def offsets_from_sizes(group: Any, n_rows: int) -> I64:
     sizes = to_numpy(group, "group")
     if sizes.ndim != 1:
         raise ValueError(f"`group` must be a 1-D array of group sizes, got shape {sizes.shape}.")
+    if sizes.size and not (np.issubdtype(sizes.dtype, np.integer)
+                           or np.issubdtype(sizes.dtype, np.floating)):
+        raise TypeError(f"`group` must hold integer group sizes, got dtype {sizes.dtype}.")
     if sizes.size and not np.issubdtype(sizes.dtype, np.integer):
         if not (np.isfinite(sizes).all() and (sizes == np.round(sizes)).all()):
             raise ValueError("`group` must hold integer group sizes.")

@@ -38,7 +38,7 @@ def as_f64(x: Any, name: str, *, finite: bool = True) -> F64:
     arr = to_numpy(x, name)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(f"`{name}` must be numeric, got dtype {arr.dtype}.")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
+    out = np.asarray(arr, dtype=np.float64, order="C")  # keeps 0-d input 0-d
     if finite and not np.isfinite(out).all():
         bad = np.flatnonzero(~np.isfinite(out.ravel()))
         raise ValueError(

@@ -107,6 +107,11 @@ def _flat(y_true: Any, y_pred: Any, group: Any, qid: Any, where: Any,
         raise ValueError(f"`y_true` has shape {y.shape} but `y_pred` has shape {s.shape}.")
     mask = check_mask(where, s.shape)
     if s.ndim == 2:
+        if group is not None or qid is not None:
+            raise ValueError(
+                "padded 2-D input already defines the groups (one per row of the array); "
+                "do not pass `group` or `qid` as well."
+            )
         offsets = np.arange(s.shape[0] + 1, dtype=np.int64) * s.shape[1]
         s, y = s.reshape(-1), y.reshape(-1)
     elif s.ndim != 1:
@@ -138,8 +143,14 @@ class NDCG(Metric):
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
         valid &= y >= 0
+        if self.gain == "exponential" and valid.any() and y[valid].max() > 31:
+            raise ValueError(
+                f"`y_true` has relevance labels up to {y[valid].max()}; the exponential gain "
+                "2^y - 1 needs labels <= 31. Use gain='linear' or rescale the labels to grades."
+            )
         out = np.empty(offsets.size - 1)
         launch(_mk.ndcg_groups, s, y, valid, offsets, self.k or 0, self.gain == "exponential", out)
+        np.minimum(out, 1.0, out=out)  # the tie-averaged and ideal DCG may round 1 ulp apart
         if self.no_relevant_score is not None:
             out[np.isnan(out)] = self.no_relevant_score
         return out
@@ -192,7 +203,10 @@ class RPSMetric(Metric):
     def _margins(self, y_pred: Any) -> F64:
         z = as_f64(y_pred, "y_pred")
         if z.ndim != 2:
-            raise ValueError(f"RPS needs (n_rows, n_classes) predictions, got shape {z.shape}.")
+            raise ValueError(
+                f"`y_pred` must be (n_rows, n_classes) margins or probabilities for RPS, got "
+                f"shape {z.shape}."
+            )
         is_proba = self.input == "proba" or (
             self.input == "auto" and (z >= 0).all() and np.allclose(z.sum(axis=1), 1.0, atol=1e-5)
         )
