@@ -45,6 +45,11 @@ def _is_lgb_dataset(obj: Any) -> bool:
     return type(obj).__module__.startswith("lightgbm") and hasattr(obj, "get_group")
 
 
+def is_host_data(obj: Any) -> bool:
+    """An XGBoost ``DMatrix`` or a LightGBM ``Dataset``."""
+    return _is_xgb_dmatrix(obj) or _is_lgb_dataset(obj)
+
+
 def _nonempty(x: Any) -> np.ndarray | None:
     if x is None:
         return None

@@ -21,8 +21,10 @@ the measurements behind it).
 
 from __future__ import annotations
 
+import threading
 import warnings
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -32,6 +34,7 @@ from ._config import HESSIAN_FLOOR, launch
 from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
 from ._kernels import pairwise as _pw
 from ._kernels import rps as _rps
+from ._kernels import scaling as _scaling
 from ._kernels import softmax as _sm
 from ._kernels import spearman as _sp
 from ._validation import (
@@ -56,6 +59,7 @@ __all__ = [
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
+_CACHE_LOCK = threading.Lock()
 #: Groups larger than this trigger a warning in the O(n_g^2) objectives.
 LARGE_GROUP = 50_000
 
@@ -224,14 +228,23 @@ class Objective:
                  group: Any = None) -> tuple[F64, F64]:
         """Host-library entry point: ``(preds, DMatrix)``, ``(preds, Dataset)``,
         ``(y_true, y_pred, sample_weight=w)`` (XGBoost sklearn) or
-        ``(y_true, y_pred, weight, group)`` (LightGBM sklearn)."""
-        call = _hosts.parse_host_call(y_true_or_preds, y_pred_or_data, sample_weight, group)
-        offsets = None
-        if call.offsets is not None:
-            offsets = offsets_from_ptr(call.offsets, int(np.asarray(call.y_true).size))
-        elif call.group_sizes is not None:
-            offsets = offsets_from_sizes(call.group_sizes, int(np.asarray(call.y_true).size))
-        preds = np.asarray(call.y_pred)
+        ``(y_true, y_pred, weight, group)`` (LightGBM sklearn).
+
+        For a ``DMatrix`` / ``Dataset`` the labels, groups, weights and masks are read and
+        validated on the first call and kept for the data set's lifetime (as XGBoost keeps its
+        own ranking caches per ``DMatrix``); later rounds only check the predictions."""
+        data = y_pred_or_data
+        if _hosts.is_host_data(data):
+            preds = self._host_preds(y_true_or_preds)
+            b, host = self._cached_batch(data, preds)
+        else:
+            call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight, group)
+            b, host = self._host_batch(call, self._host_preds(call.y_pred)), call.host
+        grad, hess = self._grad_hess(b)
+        return self._host_scale(b, grad, hess, host)
+
+    def _host_preds(self, preds: Any) -> np.ndarray:
+        preds = np.asarray(preds)
         if not self.multiclass and preds.ndim == 2 and preds.shape[1] == 1:
             preds = preds[:, 0]
         if not self.multiclass and preds.ndim != 1:
@@ -240,9 +253,34 @@ class Objective:
                 f"predictions of shape {preds.shape}. Do not set `num_class` / multi-class "
                 "parameters for a ranking objective."
             )
-        b = self._batch(call.y_true, preds, None, None, call.weight, None, offsets)
-        grad, hess = self._grad_hess(b)
-        return self._host_scale(b, grad, hess, call.host)
+        return preds
+
+    def _host_batch(self, call: _hosts.HostCall, preds: np.ndarray) -> Batch:
+        n = int(np.asarray(call.y_true).size)
+        offsets = None
+        if call.offsets is not None:
+            offsets = offsets_from_ptr(call.offsets, n)
+        elif call.group_sizes is not None:
+            offsets = offsets_from_sizes(call.group_sizes, n)
+        return self._batch(call.y_true, preds, None, None, call.weight, None, offsets)
+
+    def _cached_batch(self, data: Any, preds: np.ndarray) -> tuple[Batch, str]:
+        """The batch for a host data set: static parts from the cache, fresh predictions."""
+        with _CACHE_LOCK:
+            cache = self.__dict__.setdefault("_static_cache", weakref.WeakKeyDictionary())
+            entry = cache.get(data)
+        if entry is not None and entry[0] == preds.shape:
+            _, static, host = entry
+            scores = as_f64(preds, "y_pred")
+            return replace(static, scores=scores), host
+        call = _hosts.parse_host_call(preds, data, None, None)
+        b = self._host_batch(call, preds)
+        with _CACHE_LOCK:
+            cache[data] = (preds.shape, b, call.host)
+        return b, call.host
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     def _host_scale(self, b: Batch, grad: F64, hess: F64, host: str) -> tuple[F64, F64]:
         """What the host receives: ``grad_hess`` times a constant per group (identity here)."""
@@ -260,10 +298,10 @@ class Objective:
         return f"{type(self).__name__}({opts})"
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and vars(self) == vars(other)
+        return type(self) is type(other) and self.__getstate__() == other.__getstate__()
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
+        return hash((type(self).__name__, tuple(sorted(self.__getstate__().items()))))
 
 
 # --------------------------------------------------------------------------- ranking
@@ -280,13 +318,10 @@ def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64
     (``lambdarank_normalization`` / ``lambdarank_norm``): it leaves each group's Newton step
     unchanged but stops groups with many pairs from dominating the trees.
     """
-    sizes = np.diff(offsets)
-    total = np.add.reduceat(np.abs(grad), offsets[:-1])
-    scale = np.ones_like(total)
-    pos = total > 0
-    scale[pos] = np.log2(1.0 + total[pos]) / total[pos]
-    rows = np.repeat(scale, sizes)
-    return grad * rows, np.maximum(hess * rows, HESSIAN_FLOOR)
+    grad = np.ascontiguousarray(grad, dtype=np.float64)  # float64 input is scaled in place
+    hess = np.ascontiguousarray(hess, dtype=np.float64)
+    launch(_scaling.lambdarank_scale_inplace, grad, hess, offsets)
+    return grad, hess
 
 
 class _Ranking(Objective):

@@ -276,3 +276,42 @@ def test_wine_quality_rps_trains_ordinal_model():
     base = br.rps_score(y[test], np.tile(prior, (test.sum(), 1)), input="margin")
     assert br.rps_score(y[test], model.predict(x[test], raw_score=True), input="margin") < (
         0.9 * base)
+
+
+def test_host_data_static_parts_are_validated_once_and_cached(ranking_data, monkeypatch):
+    """Labels, groups and weights of a DMatrix / Dataset are read and checked on the first
+    round only; later rounds reuse them, each data set keeps its own, and the cache neither
+    changes results nor travels with pickling."""
+    import pickle
+
+    (x, y, g), _ = ranking_data
+    rng = np.random.default_rng(1)
+    obj = br.PairwiseLogistic()
+    dm = xgb.DMatrix(x, y, group=g)
+    ds = lgb.Dataset(x, y, group=g).construct()
+    preds = rng.normal(size=y.size)
+    first = obj(preds.astype(np.float32), dm)
+    first_lgb = obj(preds, ds)
+    reads = {"n": 0}
+    real = xgb.DMatrix.get_label
+
+    def counting_get_label(self):
+        reads["n"] += 1
+        return real(self)
+
+    monkeypatch.setattr(xgb.DMatrix, "get_label", counting_get_label)
+    again = obj(preds.astype(np.float32), dm)
+    assert reads["n"] == 0  # served from the cache
+    np.testing.assert_array_equal(again[0], first[0])
+    np.testing.assert_array_equal(obj(preds, ds)[0], first_lgb[0])
+    # another DMatrix with other labels gets its own static parts
+    other = xgb.DMatrix(x, y[::-1].copy(), group=g[::-1].copy())
+    assert not np.array_equal(obj(preds.astype(np.float32), other)[0], first[0])
+    # new predictions are still validated every round
+    bad = preds.astype(np.float32)
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="y_pred"):
+        obj(bad, dm)
+    clone = pickle.loads(pickle.dumps(obj))
+    assert clone == obj and hash(clone) == hash(obj)
+    assert "_static_cache" not in vars(clone)
