@@ -315,3 +315,46 @@ def test_host_data_static_parts_are_validated_once_and_cached(ranking_data, monk
     clone = pickle.loads(pickle.dumps(obj))
     assert clone == obj and hash(clone) == hash(obj)
     assert "_static_cache" not in vars(clone)
+
+
+def _grad_in_subprocess(args):
+    obj, y, s, g = args
+    return obj.grad_hess(y, s, group=g)[0]
+
+
+def test_objectives_survive_joblib_sklearn_estimators_and_processes(ordinal_data, ranking_data,
+                                                                     tmp_path):
+    """A fitted XGBClassifier holding ``rps`` round-trips through joblib and predicts the same;
+    objectives pickle into worker processes and compute the same gradients there."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    joblib = pytest.importorskip("joblib")
+    (x, y), (xt, _) = ordinal_data
+    clf = xgb.XGBClassifier(objective=br.rps, n_estimators=5, n_jobs=2).fit(x, y.astype(int))
+    path = tmp_path / "model.joblib"
+    joblib.dump(clf, path)
+    np.testing.assert_array_equal(joblib.load(path).predict_proba(xt), clf.predict_proba(xt))
+
+    (xr, yr, g), _ = ranking_data
+    s = np.random.default_rng(2).normal(size=yr.size)
+    obj = br.PairwiseSoftZeroOne(lambda_weight="ndcg", k=5)
+    obj(s.astype(np.float32), xgb.DMatrix(xr, yr, group=g))  # populate the per-data-set cache
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        remote = pool.submit(_grad_in_subprocess, (obj, yr, s, g)).result(timeout=300)
+    np.testing.assert_array_equal(remote, obj.grad_hess(yr, s, group=g)[0])
+
+
+def test_dmatrix_without_groups_is_one_group(ranking_data):
+    """Decision (issue 7): a group objective on a DMatrix without groups ranks all rows as one
+    group, as centimators does for soft Spearman (and warns above 50,000 rows)."""
+    (x, y, _), _ = ranking_data
+    s = np.random.default_rng(3).normal(size=y.size)
+    obj = br.PairwiseLogistic()
+    grad, _ = obj(s.astype(np.float32), xgb.DMatrix(x, y))
+    from boostrank.objectives import lambdarank_group_scale
+
+    expected = lambdarank_group_scale(*obj.grad_hess(y, s.astype(np.float32)),
+                                      np.array([0, y.size]))[0]
+    np.testing.assert_allclose(grad, expected, rtol=1e-10)
