@@ -71,23 +71,45 @@ def _group_lambda_setup(
 
 
 @nb.njit(**SERIAL)
-def _pair_coefficient(
+def _group_setup(
+    scores: np.ndarray,
     labels: np.ndarray,
-    weights: np.ndarray,
-    rank: np.ndarray,
-    hi: int,
-    lo: int,
+    valid: np.ndarray,
+    start: int,
+    end: int,
+    inv_t: float,
     use_ndcg: bool,
     k: int,
-    inv_idcg: float,
-) -> float:
-    """c_ij = w_hi * lambda_ij for the pair where row ``hi`` has the higher label."""
-    c = weights[hi]
+    rank: np.ndarray,
+    expo: np.ndarray,
+    gain: np.ndarray,
+    disc: np.ndarray,
+) -> tuple[bool, float]:
+    """Per-row quantities of one group, so the pair loops evaluate no exp, pow or log2.
+
+    One exponential per row: sigma((s_i - s_j)/T) = E_i / (E_i + E_j), E = exp((s - mid)/T),
+    exact up to rounding while E stays far from overflow (score span / T < RATIO_SPAN); returns
+    whether that holds.  With NDCG lambda weights also each row's gain 2^y - 1, its discount at
+    its current rank, and 1 / IDCG (returned)."""
+    lo_score = np.inf
+    hi_score = -np.inf
+    for i in range(start, end):
+        if valid[i]:
+            lo_score = min(lo_score, scores[i])
+            hi_score = max(hi_score, scores[i])
+    per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN
+    if per_row_exp:
+        mid = 0.5 * (hi_score + lo_score)
+        for i in range(start, end):
+            expo[i] = math.exp((scores[i] - mid) * inv_t) if valid[i] else 0.0
+    inv_idcg = 1.0
     if use_ndcg:
-        dg = ndcg_gain(labels[hi]) - ndcg_gain(labels[lo])
-        dd = ndcg_discount(rank[hi], k) - ndcg_discount(rank[lo], k)
-        c *= abs(dg * dd) * inv_idcg
-    return c
+        inv_idcg = _group_lambda_setup(scores, labels, valid, start, end, k, rank)
+        for i in range(start, end):
+            if valid[i]:
+                gain[i] = ndcg_gain(labels[i])
+                disc[i] = ndcg_discount(rank[i], k)
+    return per_row_exp, inv_idcg
 
 
 @nb.njit(**PARALLEL)
@@ -117,28 +139,11 @@ def pairwise_grad_hess(
     for g in nb.prange(n_groups):
         start = offsets[g]
         end = offsets[g + 1]
-        lo_score = np.inf
-        hi_score = -np.inf
         for i in range(start, end):
             grad[i] = 0.0
             hess[i] = 0.0
-            if valid[i]:
-                lo_score = min(lo_score, scores[i])
-                hi_score = max(hi_score, scores[i])
-        # One exponential per row: sigma((s_i - s_j)/T) = E_i / (E_i + E_j), E = exp((s - mid)/T),
-        # exact up to rounding while E stays far from overflow (score span / T < RATIO_SPAN).
-        per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN
-        if per_row_exp:
-            mid = 0.5 * (hi_score + lo_score)
-            for i in range(start, end):
-                expo[i] = math.exp((scores[i] - mid) * inv_t) if valid[i] else 0.0
-        inv_idcg = 1.0
-        if use_ndcg:
-            inv_idcg = _group_lambda_setup(scores, labels, valid, start, end, k, rank)
-            for i in range(start, end):
-                if valid[i]:
-                    gain[i] = ndcg_gain(labels[i])
-                    disc[i] = ndcg_discount(rank[i], k)
+        per_row_exp, inv_idcg = _group_setup(scores, labels, valid, start, end, inv_t, use_ndcg,
+                                             k, rank, expo, gain, disc)
         for i in range(start, end):
             if not valid[i]:
                 continue
@@ -197,15 +202,18 @@ def pairwise_loss_rows(
     """Per-row loss: row i's value is the sum over the pairs where i is the preferred item."""
     n_groups = offsets.size - 1
     inv_t = 1.0 / temperature
-    rank = np.zeros(scores.size, dtype=np.int64) if use_ndcg else np.zeros(1, dtype=np.int64)
+    m = scores.size if use_ndcg else 1
+    rank = np.zeros(m, dtype=np.int64)
+    gain = np.empty(m)
+    disc = np.empty(m)
+    expo = np.empty(scores.size)
     for g in nb.prange(n_groups):
         start = offsets[g]
         end = offsets[g + 1]
         for i in range(start, end):
             out[i] = 0.0
-        inv_idcg = 1.0
-        if use_ndcg:
-            inv_idcg = _group_lambda_setup(scores, labels, valid, start, end, k, rank)
+        per_row_exp, inv_idcg = _group_setup(scores, labels, valid, start, end, inv_t, use_ndcg,
+                                             k, rank, expo, gain, disc)
         for i in range(start, end):
             if not valid[i]:
                 continue
@@ -214,11 +222,19 @@ def pairwise_loss_rows(
                 if not valid[j] or labels[j] == yi:
                     continue
                 hi, lo = (i, j) if yi > labels[j] else (j, i)
-                c = _pair_coefficient(labels, weights, rank, hi, lo, use_ndcg, k, inv_idcg)
+                c = weights[hi]
+                if use_ndcg:
+                    c *= abs((gain[i] - gain[j]) * (disc[i] - disc[j])) * inv_idcg
                 if c == 0.0:
                     continue
-                u = (scores[hi] - scores[lo]) * inv_t
-                if loss_kind == SOFT_ZERO_ONE:
-                    out[hi] += c * sigmoid(-u)
+                if per_row_exp and loss_kind == SOFT_ZERO_ONE:
+                    term = expo[lo] / (expo[hi] + expo[lo])  # sigma(-u), u = (s_hi - s_lo)/T
+                elif per_row_exp:  # log(1 + exp(-u)) without overflow or cancellation
+                    if expo[lo] <= expo[hi]:
+                        term = math.log1p(expo[lo] / expo[hi])
+                    else:
+                        term = (scores[lo] - scores[hi]) * inv_t + math.log1p(expo[hi] / expo[lo])
                 else:
-                    out[hi] += c * softplus_neg(u)
+                    u = (scores[hi] - scores[lo]) * inv_t
+                    term = sigmoid(-u) if loss_kind == SOFT_ZERO_ONE else softplus_neg(u)
+                out[hi] += c * term
