@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ._groups import offsets_from_ptr, offsets_from_sizes
 from ._validation import I64
 
 
@@ -35,6 +36,15 @@ class HostCall:
     offsets: I64 | None
     group_sizes: np.ndarray | None
     weight: np.ndarray | None
+
+    def resolved_offsets(self) -> I64 | None:
+        """The canonical offsets of the host's groups (None when it passed none)."""
+        n = int(np.asarray(self.y_true).size)
+        if self.offsets is not None:
+            return offsets_from_ptr(self.offsets, n)
+        if self.group_sizes is not None:
+            return offsets_from_sizes(self.group_sizes, n)
+        return None
 
 
 def _is_xgb_dmatrix(obj: Any) -> bool:

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _hosts
 from ._config import launch
-from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
+from ._groups import resolve_offsets
 from ._kernels import metrics as _mk
 from ._validation import F64, I64, as_f64, check_mask, row_weights
 
@@ -83,13 +83,8 @@ class Metric:
     def __call__(self, a: Any, b: Any, sample_weight: Any = None,
                  group: Any = None) -> tuple[str, float] | tuple[str, float, bool]:
         call = _hosts.parse_host_call(a, b, sample_weight, group)
-        n = int(np.asarray(call.y_true).size)
-        offsets = None
-        if call.offsets is not None:
-            offsets = offsets_from_ptr(call.offsets, n)
-        elif call.group_sizes is not None:
-            offsets = offsets_from_sizes(call.group_sizes, n)
-        value = self.score(call.y_true, call.y_pred, weight=call.weight, offsets=offsets)
+        value = self.score(call.y_true, call.y_pred, weight=call.weight,
+                           offsets=call.resolved_offsets())
         if call.host == "xgboost":
             return self.name, value
         return self.name, value, self.higher_is_better

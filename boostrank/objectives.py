@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _hosts
 from ._config import HESSIAN_FLOOR, launch
-from ._groups import offsets_from_ptr, offsets_from_sizes, resolve_offsets
+from ._groups import resolve_offsets
 from ._kernels import pairwise as _pw
 from ._kernels import rps as _rps
 from ._kernels import scaling as _scaling
@@ -256,13 +256,8 @@ class Objective:
         return preds
 
     def _host_batch(self, call: _hosts.HostCall, preds: np.ndarray) -> Batch:
-        n = int(np.asarray(call.y_true).size)
-        offsets = None
-        if call.offsets is not None:
-            offsets = offsets_from_ptr(call.offsets, n)
-        elif call.group_sizes is not None:
-            offsets = offsets_from_sizes(call.group_sizes, n)
-        return self._batch(call.y_true, preds, None, None, call.weight, None, offsets)
+        return self._batch(call.y_true, preds, None, None, call.weight, None,
+                           call.resolved_offsets())
 
     def _cached_batch(self, data: Any, preds: np.ndarray) -> tuple[Batch, str]:
         """The batch for a host data set: static parts from the cache, fresh predictions."""
