@@ -311,9 +311,11 @@ def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64
 
     This is the per-query normalisation of XGBoost's and LightGBM's built-in LambdaMART
     (``lambdarank_normalization`` / ``lambdarank_norm``): it leaves each group's Newton step
-    unchanged but stops groups with many pairs from dominating the trees.
+    unchanged but stops groups with many pairs from dominating the trees.  Contiguous float64
+    inputs are scaled in place (the host path passes freshly computed arrays); others are
+    converted first.
     """
-    grad = np.ascontiguousarray(grad, dtype=np.float64)  # float64 input is scaled in place
+    grad = np.ascontiguousarray(grad, dtype=np.float64)
     hess = np.ascontiguousarray(hess, dtype=np.float64)
     launch(_scaling.lambdarank_scale_inplace, grad, hess, offsets)
     return grad, hess

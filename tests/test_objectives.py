@@ -206,20 +206,25 @@ def test_real_data_mq2008_pairwise_vs_reference():
 
 
 # =========================================================================== (3) gradients
-def _fd_grad(obj, d: Data, s: np.ndarray, kw: dict[str, Any]) -> np.ndarray:
-    """Central differences of loss(reduction="sum") in every score / margin."""
+def _central_differences(f, s: np.ndarray, rel_step: float) -> np.ndarray:
+    """out[idx] = (f(s + h e_idx, idx) - f(s - h e_idx, idx)) / 2h for every entry of s."""
     flat = s.reshape(-1)
     out = np.empty(flat.size)
     for idx in range(flat.size):
-        h = 1e-6 * max(1.0, abs(flat[idx]))
+        h = rel_step * max(1.0, abs(flat[idx]))
         sp = flat.copy()
         sm = flat.copy()
         sp[idx] += h
         sm[idx] -= h
-        lp = obj.loss(d.y, sp.reshape(s.shape), reduction="sum", **kw)
-        lm = obj.loss(d.y, sm.reshape(s.shape), reduction="sum", **kw)
-        out[idx] = (lp - lm) / (sp[idx] - sm[idx])
+        out[idx] = (f(sp.reshape(s.shape), idx) - f(sm.reshape(s.shape), idx)) / (
+            sp[idx] - sm[idx])
     return out.reshape(s.shape)
+
+
+def _fd_grad(obj, d: Data, s: np.ndarray, kw: dict[str, Any]) -> np.ndarray:
+    """Central differences of loss(reduction="sum") in every score / margin."""
+    return _central_differences(
+        lambda x, _: obj.loss(d.y, x, reduction="sum", **kw), s, 1e-6)
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["plain", "weighted-masked"])
@@ -249,18 +254,9 @@ def test_gradient_finite_differences_other_options(obj):
 
 # =========================================================================== (4) Hessians
 def _fd_hess_diag(obj, d: Data, s: np.ndarray, kw: dict[str, Any]) -> np.ndarray:
-    flat = s.reshape(-1)
-    out = np.empty(flat.size)
-    for idx in range(flat.size):
-        h = 1e-5 * max(1.0, abs(flat[idx]))
-        sp = flat.copy()
-        sm = flat.copy()
-        sp[idx] += h
-        sm[idx] -= h
-        gp, _ = obj.grad_hess(d.y, sp.reshape(s.shape), **kw)
-        gm, _ = obj.grad_hess(d.y, sm.reshape(s.shape), **kw)
-        out[idx] = (gp.reshape(-1)[idx] - gm.reshape(-1)[idx]) / (sp[idx] - sm[idx])
-    return out.reshape(s.shape)
+    """Central differences of each gradient entry in its own score: the Hessian diagonal."""
+    return _central_differences(
+        lambda x, idx: obj.grad_hess(d.y, x, **kw)[0].reshape(-1)[idx], s, 1e-5)
 
 
 EXACT_HESSIAN = [p for p in REGISTRY if true_hessian(p.values[0])] + [
