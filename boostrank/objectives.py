@@ -232,7 +232,9 @@ class Objective:
 
         For a ``DMatrix`` / ``Dataset`` the labels, groups, weights and masks are read and
         validated on the first call and kept for the data set's lifetime (as XGBoost keeps its
-        own ranking caches per ``DMatrix``); later rounds only check the predictions."""
+        own ranking caches per ``DMatrix``); later rounds only check the predictions.  Labels
+        or weights changed with ``set_label``/``set_weight`` after the first round are not
+        seen: build a new ``DMatrix``/``Dataset`` instead."""
         data = y_pred_or_data
         if _hosts.is_host_data(data):
             preds = self._host_preds(y_true_or_preds)
