@@ -18,6 +18,11 @@ Conventions
   A single relevant row scores 1.
 * Spearman per group (exact ranks, ties averaged): groups with fewer than 2 rows or constant
   labels are left out; a group with varying labels and constant scores scores 0.
+* MAP@k and MRR@k: relevant means label > 0; AP@k divides by min(k, number of relevant rows),
+  so a perfect ranking scores 1 (trec_eval's ``map_cut`` divides by all relevant rows
+  instead).  Groups without a relevant row follow ``no_relevant_score`` as for NDCG.  Score
+  ties get the exact expectation over random tie orders, as for NDCG.
+* Pearson per group: the linear correlation of scores and labels, same conventions as Spearman.
 * Pairwise accuracy: share of pairs with y_i > y_j ranked s_i > s_j, score ties counting 1/2;
   groups without such a pair are left out.
 * When every group is left out, the value is 0.
@@ -33,13 +38,17 @@ from . import _hosts
 from ._config import launch
 from ._groups import resolve_offsets
 from ._kernels import metrics as _mk
-from ._validation import F64, I64, as_f64, check_mask, row_weights
+from ._validation import F64, I64, as_f64, check_choice, check_mask, row_weights
+from .ordinal import INPUTS, as_margins
 
 __all__ = [
+    "MAP",
+    "MRR",
     "NDCG",
     "LossMetric",
     "Metric",
     "PairwiseAccuracy",
+    "PearsonMetric",
     "RPSMetric",
     "SpearmanMetric",
     "ndcg",
@@ -164,6 +173,69 @@ class SpearmanMetric(Metric):
         return out
 
 
+class _AveragePrecisionOrRank(Metric):
+    """Shared by MAP@k and MRR@k: one kernel computes both."""
+
+    _prefix: ClassVar[str]
+    _output: ClassVar[int]
+
+    def __init__(self, k: int | None = 10, no_relevant_score: float | None = 0.0) -> None:
+        if k is not None and (int(k) != k or k < 1):
+            raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
+        self.k = None if k is None else int(k)
+        self.no_relevant_score = no_relevant_score
+        self.name = self._prefix if k is None else f"{self._prefix}@{self.k}"
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
+        valid &= y >= 0
+        out = (np.empty(offsets.size - 1), np.empty(offsets.size - 1))
+        launch(_mk.ap_rr_groups, s, y, valid, offsets, self.k or 0, out[0], out[1])
+        values = out[self._output]
+        np.minimum(values, 1.0, out=values)
+        if self.no_relevant_score is not None:
+            values[np.isnan(values)] = self.no_relevant_score
+        return values
+
+
+class MAP(_AveragePrecisionOrRank):
+    """Mean average precision@k (relevant: label > 0); see the module docstring.
+
+    >>> import boostrank
+    >>> boostrank.MAP(k=None).score([1, 0, 1], [0.9, 0.8, 0.1])  # (1/1 + 2/3) / 2
+    0.8333333333333333
+    """
+
+    _prefix = "map"
+    _output = 0
+
+
+class MRR(_AveragePrecisionOrRank):
+    """Mean reciprocal rank of the first relevant row (label > 0) within the top k.
+
+    >>> import boostrank
+    >>> boostrank.MRR().score([0, 0, 1, 1], [0.9, 0.8, 0.7, 0.1], group=[2, 2])  # (no relevant), 1
+    0.5
+    """
+
+    _prefix = "mrr"
+    _output = 1
+
+
+class PearsonMetric(Metric):
+    """Mean per-group Pearson (linear) correlation of scores and labels."""
+
+    name = "pearson"
+
+    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
+                  where: Any = None, offsets: I64 | None = None) -> F64:
+        s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
+        out = np.empty(offsets.size - 1)
+        launch(_mk.pearson_groups, s, y, valid, offsets, out)
+        return out
+
+
 class PairwiseAccuracy(Metric):
     """Mean per-group share of correctly ordered pairs; negative labels are ignored."""
 
@@ -190,22 +262,12 @@ class RPSMetric(Metric):
     _multiclass = True
 
     def __init__(self, normalize: bool = False, input: str = "auto") -> None:
-        if input not in ("auto", "margin", "proba"):
-            raise ValueError(f"`input` must be 'auto', 'margin' or 'proba', got {input!r}.")
+        check_choice(input, "input", INPUTS)
         self.normalize = bool(normalize)
         self.input = input
 
     def _margins(self, y_pred: Any) -> F64:
-        z = as_f64(y_pred, "y_pred")
-        if z.ndim != 2:
-            raise ValueError(
-                f"`y_pred` must be (n_rows, n_classes) margins or probabilities for RPS, got "
-                f"shape {z.shape}."
-            )
-        is_proba = self.input == "proba" or (
-            self.input == "auto" and (z >= 0).all() and np.allclose(z.sum(axis=1), 1.0, atol=1e-5)
-        )
-        return np.log(np.maximum(z, 1e-300)) if is_proba else z
+        return as_margins(y_pred, self.input)
 
     def per_row(self, y_true: Any, y_pred: Any, *, where: Any = None) -> F64:
         from .objectives import RankedProbabilityScore

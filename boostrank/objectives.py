@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _hosts
+from . import ordinal as _ordinal
 from ._config import HESSIAN_FLOOR, launch
 from ._groups import resolve_offsets
 from ._kernels import pairwise as _pw
@@ -698,8 +699,6 @@ class RankedProbabilityScore(Objective):
 
     @staticmethod
     def predict_proba(margins: Any) -> F64:
-        """Class probabilities softmax(margins), rows summing to 1."""
-        z = as_f64(margins, "margins")
-        z = z - z.max(axis=-1, keepdims=True)
-        e = np.exp(z)
-        return np.asarray(e / e.sum(axis=-1, keepdims=True))
+        """Class probabilities softmax(margins), rows summing to 1
+        (:func:`boostrank.predict_proba`)."""
+        return _ordinal.predict_proba(margins)

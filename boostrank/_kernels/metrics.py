@@ -143,6 +143,7 @@ def spearman_groups(
 def pearson_groups(
     scores: np.ndarray, labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray, out: np.ndarray
 ) -> None:
+    """Pearson correlation per group; NaN / 0 as for ``spearman_groups``."""
     for g in nb.prange(offsets.size - 1):
         x, y = _valid_slice(scores, labels, valid, offsets[g], offsets[g + 1])
         out[g] = np.nan if x.size < 2 else _pearson(x, y)
@@ -168,3 +169,70 @@ def pairwise_accuracy_groups(
                 elif d == 0.0:
                     good += 0.5
         out[g] = good / pairs if pairs > 0.0 else np.nan
+
+
+@nb.njit(**SERIAL)
+def _tie_averaged_ap_rr(x: np.ndarray, y: np.ndarray, k: int) -> tuple[float, float]:
+    """Average precision@k and reciprocal rank@k of ordering by descending x, each the exact
+    expectation over random orders of tied scores.  Relevant means label > 0.
+
+    For a block of b tied rows at positions p+1..p+b holding h relevant rows, with H relevant
+    rows ranked above it, linearity of expectation gives the block's AP contribution
+    sum_t (h/b) (H + 1 + (t-1)(h-1)/(b-1)) / (p+t), and the first relevant row lies at offset j
+    with probability prod_{u<j} (b-h-u)/(b-u) * h/(b-j).  AP@k divides by min(k, R) (R relevant
+    rows), so a perfect ranking scores 1.  NaN when R = 0.
+    """
+    m = x.size
+    n_rel = 0
+    for i in range(m):
+        if y[i] > 0.0:
+            n_rel += 1
+    if n_rel == 0:
+        return np.nan, np.nan
+    cut = m if k <= 0 else min(k, m)
+    order = np.argsort(-x, kind="mergesort")
+    ap_sum = 0.0
+    rr = 0.0
+    above = 0  # relevant rows in earlier blocks
+    r = 0
+    while r < cut:
+        e = r + 1
+        while e < m and x[order[e]] == x[order[r]]:
+            e += 1
+        b = e - r
+        h = 0
+        for t in range(r, e):
+            if y[order[t]] > 0.0:
+                h += 1
+        if h > 0:
+            for t in range(1, b + 1):
+                if r + t > cut:
+                    break
+                extra = (t - 1) * (h - 1) / (b - 1) if b > 1 else 0.0
+                ap_sum += h / b * (above + 1.0 + extra) / (r + t)
+            if above == 0:
+                q = 1.0  # probability that the first j rows of the block are not relevant
+                for j in range(b - h + 1):
+                    if r + j + 1 > cut:
+                        break
+                    rr += q * h / (b - j) / (r + j + 1)
+                    q *= (b - h - j) / (b - j)
+        above += h
+        r = e
+    return ap_sum / min(n_rel, cut), rr
+
+
+@nb.njit(**PARALLEL)
+def ap_rr_groups(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    k: int,
+    ap_out: np.ndarray,
+    rr_out: np.ndarray,
+) -> None:
+    """Average precision@k and reciprocal rank@k per group (see ``_tie_averaged_ap_rr``)."""
+    for g in nb.prange(offsets.size - 1):
+        x, y = _valid_slice(scores, labels, valid, offsets[g], offsets[g + 1])
+        ap_out[g], rr_out[g] = _tie_averaged_ap_rr(x, y, k)
