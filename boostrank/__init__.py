@@ -7,11 +7,17 @@ Pass an objective object straight to the host library::
     xgb.XGBClassifier(objective=boostrank.rps)
 """
 
+from . import plotting
+from .callbacks import LearningCurve
+from .evaluation import evaluate, summarize
 from .metrics import (
+    MAP,
+    MRR,
     NDCG,
     LossMetric,
     Metric,
     PairwiseAccuracy,
+    PearsonMetric,
     RPSMetric,
     SpearmanMetric,
     ndcg,
@@ -28,6 +34,7 @@ from .objectives import (
     SoftmaxRanking,
     SoftSpearman,
 )
+from .ordinal import expected_value, predict_proba
 
 __version__ = "0.1.0"
 
@@ -39,14 +46,18 @@ combined_loss = CombinedLoss()
 rps = RankedProbabilityScore()
 
 __all__ = [
+    "MAP",
+    "MRR",
     "NDCG",
     "CombinedLoss",
+    "LearningCurve",
     "LossMetric",
     "Metric",
     "Objective",
     "PairwiseAccuracy",
     "PairwiseLogistic",
     "PairwiseSoftZeroOne",
+    "PearsonMetric",
     "RPSMetric",
     "RankedProbabilityScore",
     "SoftSpearman",
@@ -54,13 +65,18 @@ __all__ = [
     "SpearmanMetric",
     "__version__",
     "combined_loss",
+    "evaluate",
+    "expected_value",
     "ndcg",
     "pairwise_accuracy",
     "pairwise_logistic",
     "pairwise_soft_zero_one",
+    "plotting",
+    "predict_proba",
     "rps",
     "rps_score",
     "soft_spearman",
     "softmax_ranking",
     "spearman",
+    "summarize",
 ]
