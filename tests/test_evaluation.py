@@ -272,6 +272,8 @@ def test_predict_proba_and_expected_value():
         br.expected_value(z, [1, 2])
     with pytest.raises(ValueError, match="n_classes >= 2"):
         br.predict_proba(np.zeros(3))
+    with pytest.raises(ValueError, match="negative probabilities"):
+        br.rps_score([0], [[-0.5, 1.5]], input="proba")
 
 
 # --------------------------------------------------------------------------- summaries

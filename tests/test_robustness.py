@@ -278,9 +278,9 @@ def test_metric_finite_and_in_range(kind, data):
         metric, low, high = br.PairwiseAccuracy(), 0.0, 1.0
     else:
         normalize = data.draw(st.booleans(), label="normalize")
-        metric = br.RPSMetric(normalize=normalize,
-                              input=data.draw(st.sampled_from(("auto", "margin", "proba"))))
-        if data.draw(st.booleans(), label="probabilities"):
+        reading = data.draw(st.sampled_from(("auto", "margin", "proba")))
+        metric = br.RPSMetric(normalize=normalize, input=reading)
+        if data.draw(st.booleans(), label="probabilities") or reading == "proba":
             p = np.where(np.abs(s) < 1.0, 1.0 + s, 0.0)  # non-negative, with exact zeros
             p[:, 0] += p.sum(axis=1) == 0
             s = p / p.sum(axis=1, keepdims=True)
