@@ -64,14 +64,18 @@ def brute_ap_rr(y: np.ndarray, s: np.ndarray, k: int | None) -> tuple[float, flo
 
 # --------------------------------------------------------------------------- metric values
 @pytest.mark.parametrize("k", [None, 1, 3, 10])
-def test_linear_gain_ndcg_matches_sklearn(k):
+@pytest.mark.parametrize("masked", [False, True])
+def test_linear_gain_ndcg_matches_sklearn(k, masked):
     y, s, sizes = ranking_data(1)
-    table = br.evaluate(y, s, group=sizes, metrics=[br.NDCG(k, gain="linear")])
+    where = (np.random.default_rng(1).random(y.size) > 0.25) if masked else np.ones(y.size, bool)
+    table = br.evaluate(y, s, group=sizes, where=where, metrics=[br.NDCG(k, gain="linear")])
     name = "ndcg" if k is None else f"ndcg@{k}"
-    for g, (yg, sg) in enumerate(zip(groups_of(y, sizes), groups_of(s, sizes), strict=True)):
-        if yg.size < 2:  # scikit-learn refuses single-document queries
+    for g, (yg, sg, mg) in enumerate(zip(groups_of(y, sizes), groups_of(s, sizes),
+                                         groups_of(where, sizes), strict=True)):
+        if mg.sum() < 2:  # scikit-learn refuses single-document queries
             continue
-        assert table[name].iloc[g] == pytest.approx(ndcg_score([yg], [sg], k=k), abs=1e-12)
+        expected = ndcg_score([yg[mg]], [sg[mg]], k=k)
+        assert table[name].iloc[g] == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize("k", [None, 1, 3, 10])
