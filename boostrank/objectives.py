@@ -494,6 +494,8 @@ class SoftmaxRanking(_Ranking):
 
 _SPEARMAN_HESSIANS = {"gauss_newton": _sp.HESS_GAUSS_NEWTON,
                       "pair_magnitude": _sp.HESS_PAIR_MAGNITUDE}
+_SPEARMAN_METHODS = {"auto": _sp.METHOD_AUTO, "exact": _sp.METHOD_EXACT,
+                     "windowed": _sp.METHOD_WINDOWED}
 
 
 class SoftSpearman(Objective):
@@ -538,24 +540,30 @@ class SoftSpearman(Objective):
     quadratic = True
 
     def __init__(self, regularization_strength: float = 1e-3,
-                 hessian: str = "gauss_newton", tie_step: float = 1e-3) -> None:
+                 hessian: str = "gauss_newton", tie_step: float = 1e-3,
+                 method: str = "auto") -> None:
         self.regularization_strength = check_positive(regularization_strength,
                                                       "regularization_strength")
         self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
         self.tie_step = check_positive(tie_step, "tie_step")
+        self.method = check_choice(method, "method", tuple(_SPEARMAN_METHODS))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # objects pickled before ``method`` existed evaluated the exact form
+        self.__dict__.update({"method": "exact", **state})
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.offsets.size - 1)
         launch(_sp.spearman_loss_groups, b.scores, b.labels, b.weights, b.valid, b.offsets,
-                                 self.regularization_strength, out)
+               self.regularization_strength, _SPEARMAN_METHODS[self.method], out)
         return out
 
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
         launch(_sp.spearman_grad_hess, b.scores, b.labels, b.weights, b.valid, b.offsets,
-                               self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
-                               self.tie_step, grad, hess)
+               self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian], self.tie_step,
+               _SPEARMAN_METHODS[self.method], grad, hess)
         return grad, hess
 
 
@@ -587,8 +595,9 @@ class CombinedLoss(SoftSpearman):
 
     def __init__(self, mse_weight: float = 2.0, spearman_weight: float = 1.0,
                  regularization_strength: float = 1e-3,
-                 hessian: str = "gauss_newton", tie_step: float = 1e-3) -> None:
-        super().__init__(regularization_strength, hessian, tie_step)
+                 hessian: str = "gauss_newton", tie_step: float = 1e-3,
+                 method: str = "auto") -> None:
+        super().__init__(regularization_strength, hessian, tie_step, method)
         for value, label in ((mse_weight, "mse_weight"), (spearman_weight, "spearman_weight")):
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"`{label}` must be a finite number >= 0, got {value!r}.")
