@@ -552,10 +552,29 @@ class SoftSpearman(Objective):
         # objects pickled before ``method`` existed evaluated the exact form
         self.__dict__.update({"method": "exact", **state})
 
+    def _label_ranks(self, b: Batch) -> F64:
+        """Centred windowed soft ranks of the labels, reused while labels, mask, groups and tau
+        are unchanged (boosting rounds): checking costs one comparison of each array."""
+        if self.method == "exact":
+            return np.empty(0)
+        tau = self.regularization_strength
+        with _CACHE_LOCK:
+            hit = getattr(self, "_rank_cache", None)
+        if (hit is not None and hit[0] == tau and np.array_equal(hit[1], b.offsets)
+                and np.array_equal(hit[2], b.valid) and np.array_equal(hit[3], b.labels)):
+            return hit[4]  # type: ignore[no-any-return]
+        ranks = np.empty(b.n_rows)
+        launch(_sp.spearman_label_ranks, b.labels, b.valid, b.offsets, tau, ranks)
+        ranks.flags.writeable = False
+        with _CACHE_LOCK:
+            self._rank_cache = (tau, b.offsets.copy(), b.valid.copy(), b.labels.copy(), ranks)
+        return ranks
+
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.offsets.size - 1)
         launch(_sp.spearman_loss_groups, b.scores, b.labels, b.weights, b.valid, b.offsets,
-               self.regularization_strength, _SPEARMAN_METHODS[self.method], out)
+               self.regularization_strength, _SPEARMAN_METHODS[self.method],
+               self._label_ranks(b), out)
         return out
 
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
@@ -563,7 +582,7 @@ class SoftSpearman(Objective):
         hess = np.empty(b.n_rows)
         launch(_sp.spearman_grad_hess, b.scores, b.labels, b.weights, b.valid, b.offsets,
                self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian], self.tie_step,
-               _SPEARMAN_METHODS[self.method], grad, hess)
+               _SPEARMAN_METHODS[self.method], self._label_ranks(b), grad, hess)
         return grad, hess
 
 

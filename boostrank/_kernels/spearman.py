@@ -311,6 +311,7 @@ def _windowed_group(
     valid: np.ndarray,
     start: int,
     end: int,
+    label_ranks: np.ndarray,
     tau: float,
     with_grad: bool,
     hess_kind: int,
@@ -342,16 +343,14 @@ def _windowed_group(
         if valid[i]:
             idx[t] = i
             x[t] = scores[i]
-            y[t] = labels[i]
             t += 1
     mean = 0.5 * m
-    # labels: b per row (compacted order), through their own blocks
-    oy, fy, _, _, ry, _, nby = _windowed_soft_rank(y, inv)
-    b = y  # reuse: y is no longer needed
-    for p in range(nby):
-        bp = ry[p] - mean
-        for pos in range(fy[p], fy[p + 1]):
-            b[oy[pos]] = bp
+    b = y  # reuse: b per row (compacted order), from the precomputed label soft ranks
+    t = 0
+    for i in range(start, end):
+        if valid[i]:
+            b[t] = label_ranks[i]
+            t += 1
     order, first, u, cnt, ab, hi, nblk = _windowed_soft_rank(x, inv)
     big_a = 0.0
     big_b = 0.0
@@ -483,6 +482,44 @@ def _use_window(method: int, rows: int) -> bool:
 
 # --------------------------------------------------------------------------- kernels
 @nb.njit(**PARALLEL)
+def spearman_label_ranks(
+    labels: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    tau: float,
+    out: np.ndarray,
+) -> None:
+    """out_i = r_i(y) - m_g / 2 (windowed soft rank of the valid labels of row i's group; 0 on
+    invalid rows): the label half of the windowed method, which the objective caches because
+    labels do not change between boosting rounds."""
+    n_groups = offsets.size - 1
+    inv = 1.0 / tau
+    for g in nb.prange(n_groups):
+        start = offsets[g]
+        end = offsets[g + 1]
+        m = 0
+        for i in range(start, end):
+            out[i] = 0.0
+            if valid[i]:
+                m += 1
+        if m == 0:
+            continue
+        y = np.empty(m, dtype=np.float64)
+        idx = np.empty(m, dtype=np.int64)
+        t = 0
+        for i in range(start, end):
+            if valid[i]:
+                idx[t] = i
+                y[t] = labels[i]
+                t += 1
+        order, first, _, _, r, _, nblk = _windowed_soft_rank(y, inv)
+        mean = 0.5 * m
+        for p in range(nblk):
+            for pos in range(first[p], first[p + 1]):
+                out[idx[order[pos]]] = r[p] - mean
+
+
+@nb.njit(**PARALLEL)
 def spearman_loss_groups(
     scores: np.ndarray,
     labels: np.ndarray,
@@ -491,6 +528,7 @@ def spearman_loss_groups(
     offsets: np.ndarray,
     tau: float,
     method: int,
+    label_ranks: np.ndarray,
     out: np.ndarray,
 ) -> None:
     n_groups = offsets.size - 1
@@ -498,7 +536,8 @@ def spearman_loss_groups(
     for g in nb.prange(n_groups):
         if _use_window(method, offsets[g + 1] - offsets[g]):
             out[g] = _windowed_group(scores, labels, weights, valid, offsets[g], offsets[g + 1],
-                                     tau, False, HESS_GAUSS_NEWTON, 1.0, dummy, dummy)
+                                     label_ranks, tau, False, HESS_GAUSS_NEWTON, 1.0, dummy,
+                                     dummy)
             continue
         _, _, _, _, big_a, big_b, big_n, wbar = _group_corr_parts(
             scores, labels, weights, valid, offsets[g], offsets[g + 1], tau
@@ -517,6 +556,7 @@ def spearman_grad_hess(
     hess_kind: int,
     tie_step: float,
     method: int,
+    label_ranks: np.ndarray,
     grad: np.ndarray,
     hess: np.ndarray,
 ) -> None:
@@ -526,8 +566,8 @@ def spearman_grad_hess(
         start = offsets[g]
         end = offsets[g + 1]
         if _use_window(method, end - start):
-            _windowed_group(scores, labels, weights, valid, start, end, tau, True, hess_kind,
-                            tie_step, grad, hess)
+            _windowed_group(scores, labels, weights, valid, start, end, label_ranks, tau, True,
+                            hess_kind, tie_step, grad, hess)
             continue
         for i in range(start, end):
             grad[i] = 0.0
