@@ -115,7 +115,7 @@ METHOD_EXACT = 0
 METHOD_WINDOWED = 1
 METHOD_AUTO = 2
 #: "auto" uses the windowed method for groups of more than this many rows (see BENCHMARKS.md).
-AUTO_MIN_ROWS = 64
+AUTO_MIN_ROWS = 16
 #: |u| beyond which the windowed method takes sigma(u) as exactly 1 (u > 0) or 0 and sigma'(u)
 #: as 0: e^-37.5 = 5.2e-17 < 2^-54, below half the rounding unit of 1.
 SATURATION = 37.5
