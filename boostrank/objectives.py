@@ -139,7 +139,7 @@ class Objective:
         if offsets is None:
             offsets = resolve_offsets(n, group, qid)
         largest = int(np.diff(offsets).max())
-        if self.quadratic and largest > LARGE_GROUP:
+        if self._quadratic_cost() and largest > LARGE_GROUP:
             warnings.warn(
                 f"{type(self).__name__} got a group of {largest:,} rows; its cost grows with "
                 f"the square of the group size (~{largest**2 / 2:.1e} pair terms per call). "
@@ -156,6 +156,10 @@ class Objective:
         w = row_weights(weight if weight is None else np.asarray(weight).reshape(-1), n, offsets)
         weights = np.ones(n) if w is None else w
         return Batch(scores, labels, weights, valid, offsets, shape)
+
+    def _quadratic_cost(self) -> bool:
+        """Whether this instance's cost grows with the square of the group size."""
+        return self.quadratic
 
     def _multiclass_batch(
         self,
@@ -547,6 +551,9 @@ class SoftSpearman(Objective):
         self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
         self.tie_step = check_positive(tie_step, "tie_step")
         self.method = check_choice(method, "method", tuple(_SPEARMAN_METHODS))
+
+    def _quadratic_cost(self) -> bool:
+        return self.method == "exact"
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # objects pickled before ``method`` existed evaluated the exact form

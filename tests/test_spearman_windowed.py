@@ -242,3 +242,17 @@ def test_method_option_validation_equality_and_pickling():
     old.__setstate__({"regularization_strength": 1e-3, "hessian": "gauss_newton",
                       "tie_step": 1e-3})
     assert old.method == "exact"
+
+
+def test_huge_group_warning_only_for_the_exact_method():
+    import warnings
+
+    n = 60_000
+    y = np.zeros(n)
+    s = np.zeros(n)  # all tied: cheap for both methods
+    with pytest.warns(RuntimeWarning, match="square of the group size"):
+        br.SoftSpearman(method="exact")._batch(y, s)  # input handling only: exact is O(n^2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        br.SoftSpearman().grad_hess(y, s)
+        br.SoftSpearman(method="windowed").loss(y, s)
