@@ -528,14 +528,31 @@ class SoftSpearman(Objective):
     tie_step : size, in units of tau, of the first step out of all-equal scores (default
         1e-3; Gauss-Newton only).  The plain Gauss-Newton step there is ~1e-9, lost in
         XGBoost's float32 margins.
+    method : how the same loss is evaluated.  "exact": every pair, O(n_g^2) per group.
+        "windowed": sort each group, merge exact ties into blocks, and evaluate only pairs
+        closer than 37.5 tau (beyond, sigma is 0 or 1 to double precision and sigma' < 6e-17),
+        with one exponential per row: O(n_g log n_g + n_g w) time, w the number of distinct
+        scores within 37.5 tau of a row, O(n_g) memory; label soft ranks are cached between
+        calls with the same labels.  Agrees with "exact" to rtol 1e-9 (measured ~1e-14).
+        "auto" (default): "windowed" for groups of more than 16 rows, where it is already
+        faster, "exact" below.  Details: :mod:`boostrank._kernels.spearman`; timings
+        (eras of 5,000 rows: minutes -> under a second per call): BENCHMARKS.md.
 
-    Cost O(sum_g n_g^2) time, O(n) memory.
+    Cost "exact": O(sum_g n_g^2) time; "windowed": see ``method``; O(n) memory.
 
     Examples
     --------
-    >>> import boostrank
+    >>> import numpy as np, boostrank
     >>> round(boostrank.soft_spearman.loss([1.0, 2.0, 3.0], [0.1, 0.2, 0.3]), 4)
     -1.0
+    >>> y = np.linspace(0.0, 1.0, 2000)
+    >>> s = np.sin(7.0 * y)
+    >>> g_exact, h_exact = boostrank.SoftSpearman(method="exact").grad_hess(y, s)
+    >>> g_win, h_win = boostrank.SoftSpearman(method="windowed").grad_hess(y, s)
+    >>> bool(np.allclose(g_win, g_exact, rtol=1e-9, atol=1e-9 * abs(g_exact).max()))
+    True
+    >>> bool(np.allclose(h_win, h_exact, rtol=1e-9))
+    True
     """
 
     name = "soft_spearman"
@@ -569,7 +586,7 @@ class SoftSpearman(Objective):
             hit = getattr(self, "_rank_cache", None)
         if (hit is not None and hit[0] == tau and np.array_equal(hit[1], b.offsets)
                 and np.array_equal(hit[2], b.valid) and np.array_equal(hit[3], b.labels)):
-            return hit[4]  # type: ignore[no-any-return]
+            return hit[4]
         ranks = np.empty(b.n_rows)
         launch(_sp.spearman_label_ranks, b.labels, b.valid, b.offsets, tau, ranks)
         ranks.flags.writeable = False
