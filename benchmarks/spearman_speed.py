@@ -13,7 +13,9 @@ score array each call (as the hosts pass); the labels stay the same, as in boost
 windowed method's cached label ranks are reused (``cold`` adds one call with new labels).  The
 exact kernel takes ~0.5 s per era of 5,000 rows on 2 cores, so it runs on ``--exact-eras``
 eras (default 20), once per score kind: that call is both its timing and the reference of the
-accuracy columns (the windowed result on the same scores).
+accuracy columns (the windowed result on the same scores).  "CPU s/call" is process time over
+all threads: on a shared machine the wall time depends on the load, CPU / n_cores is what a
+call takes with the cores to itself (perfect scaling over groups).
 """
 
 from __future__ import annotations
@@ -28,19 +30,23 @@ import boostrank as br
 
 
 def median_time(fn: Callable[[np.ndarray], object], make: Callable[[], np.ndarray],
-                repeats: int) -> float:
+                repeats: int) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds (all threads) per call."""
     fn(make())
     times = []
+    cpu = []
     for _ in range(repeats):
         s = make()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn(s)
         times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+        cpu.append(time.process_time() - c0)
+    return float(np.median(times)), float(np.median(cpu))
 
 
 def time_calls(obj: br.SoftSpearman, y: np.ndarray, era: np.ndarray, kind: str,
-               rng: np.random.Generator, repeats: int) -> float:
+               rng: np.random.Generator, repeats: int) -> tuple[float, float]:
     """Median grad_hess time, fresh scores of ``kind`` each call, the same labels."""
     return median_time(lambda s: obj.grad_hess(y, s, group=era),
                        lambda: scores(kind, y, rng), repeats)
@@ -74,18 +80,20 @@ def main() -> None:
         obj.grad_hess(rng.random(50), rng.random(50), group=[20, 30])
         obj.loss(rng.random(50), rng.random(50), group=[20, 30])
 
-    print("| scores | method | eras x rows | seconds/call | max abs diff grad (rel. to max) "
-          "| max rel diff hess | max abs diff loss |")
-    print("|---|---|---|---|---|---|---|")
+    print("| scores | method | eras x rows | seconds/call | CPU s/call | max abs diff grad "
+          "(rel. to max) | max rel diff hess | max abs diff loss |")
+    print("|---|---|---|---|---|---|---|---|")
     for kind in args.kinds.split(","):
         # the exact method and the accuracy check on --exact-eras eras
         ne = args.exact_eras
         era = np.full(ne, args.rows)
         y = rng.random(ne * args.rows)
         s = scores(kind, y, rng)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         ge, he = exact.grad_hess(y, s, group=era)
         t_exact = time.perf_counter() - t0
+        c_exact = time.process_time() - c0
         gw, hw = win.grad_hess(y, s, group=era)
         le = exact.loss(y, s, group=era, reduction="none")
         lw = win.loss(y, s, group=era, reduction="none")
@@ -93,9 +101,11 @@ def main() -> None:
         dh = float(np.max(np.abs(hw - he) / he))
         dl = np.abs(lw - le).max()
         acc = f"{dg:.1e} | {dh:.1e} | {dl:.1e}"
-        print(f"| {kind} | exact | {ne} x {args.rows:,} | {t_exact:.3f} | | | |", flush=True)
-        t = time_calls(win, y, era, kind, rng, args.repeats)
-        print(f"| {kind} | windowed | {ne} x {args.rows:,} | {t:.3f} | {acc} |", flush=True)
+        print(f"| {kind} | exact | {ne} x {args.rows:,} | {t_exact:.3f} | {c_exact:.3f} | | | |",
+              flush=True)
+        t, c = time_calls(win, y, era, kind, rng, args.repeats)
+        print(f"| {kind} | windowed | {ne} x {args.rows:,} | {t:.3f} | {c:.3f} | {acc} |",
+              flush=True)
         # the windowed method on --eras eras
         era = np.full(args.eras, args.rows)
         y = rng.random(args.eras * args.rows)
@@ -104,9 +114,9 @@ def main() -> None:
         t0 = time.perf_counter()
         cold.grad_hess(y, s, group=era)
         t_cold = time.perf_counter() - t0
-        t = time_calls(cold, y, era, kind, rng, args.repeats)
+        t, c = time_calls(cold, y, era, kind, rng, args.repeats)
         print(f"| {kind} | windowed | {args.eras} x {args.rows:,} | {t:.3f} "
-              f"(cold: {t_cold:.3f}) | | | |", flush=True)
+              f"(cold: {t_cold:.3f}) | {c:.3f} | | | |", flush=True)
 
 
 if __name__ == "__main__":
