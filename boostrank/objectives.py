@@ -536,7 +536,7 @@ class SoftSpearman(Objective):
         calls with the same labels.  Agrees with "exact" to rtol 1e-9 (measured ~1e-14).
         "auto" (default): "windowed" for groups of more than 16 rows, where it is already
         faster, "exact" below.  Details: :mod:`boostrank._kernels.spearman`; timings
-        (eras of 5,000 rows: minutes -> under a second per call): BENCHMARKS.md.
+        (400 eras of 5,000 rows: ~5 CPU minutes -> ~0.7 CPU seconds per call): BENCHMARKS.md.
 
     Cost "exact": O(sum_g n_g^2) time; "windowed": see ``method``; O(n) memory.
 
