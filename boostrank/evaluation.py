@@ -357,11 +357,9 @@ def evaluate(
     return out
 
 
-def _weighted_quantiles(x: F64, w: F64, qs: Sequence[float]) -> F64:
-    """Hazen quantiles (plotting positions (i - 1/2) / n), weighted: equal weights reduce to
-    the type-5 quantile of Hyndman and Fan."""
-    order = np.argsort(x, kind="stable")
-    xs, ws = x[order], w[order]
+def _weighted_quantiles(xs: F64, ws: F64, qs: Sequence[float]) -> F64:
+    """Hazen quantiles (plotting positions (i - 1/2) / n) of sorted ``xs``, weighted: equal
+    weights reduce to the type-5 quantile of Hyndman and Fan."""
     positions = (np.cumsum(ws) - 0.5 * ws) / ws.sum()
     return np.interp(qs, positions, xs)
 
@@ -447,11 +445,13 @@ def summary_rows(table: pd.DataFrame, *, weights: Any = None, worst: int = 3,
         row.update(mean=mean, std=std,
                    sharpe=mean / std if std and np.isfinite(std) and std > 0 else np.nan,
                    min=float(x.min()))
-        for q, value in zip(qs, _weighted_quantiles(x, w, qs), strict=True):
+        order = np.argsort(x, kind="stable")
+        for q, value in zip(qs, _weighted_quantiles(x[order], w[order], qs), strict=True):
             row["median" if q == 0.5 else f"q{100 * q:g}"] = float(value)
         row["max"] = float(x.max())
         row["share_positive"] = float(w[x > 0].sum() / v1)
-        order = np.argsort(x if directions.get(name, True) else -x, kind="stable")
+        if not directions.get(name, True):  # a loss: the highest values are the worst
+            order = np.argsort(-x, kind="stable")
         row["worst"] = tuple(ids[keep][order[:worst]].tolist())
         rows.append(row)
     return rows
