@@ -130,7 +130,7 @@ def partition_by_group(ddf: Any, by: str, npartitions: int | None = None) -> Any
              for i in range(ddf.npartitions)]
     _, dd = _dask()
     tagged = dd.concat(parts) if len(parts) > 1 else parts[0]
-    divisions = list(range(n_parts)) + [n_parts]
+    divisions = [*range(n_parts), n_parts]
     shuffled = tagged.set_index(_PART, divisions=divisions)
 
     def finish(df: pd.DataFrame) -> pd.DataFrame:

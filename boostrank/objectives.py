@@ -258,6 +258,8 @@ class Objective:
         return preds
 
     def _host_batch(self, call: _hosts.HostCall, preds: np.ndarray) -> Batch:
+        if not self.multiclass:
+            _hosts.check_groups_are_local(call, type(self).__name__)
         return self._batch(call.y_true, preds, None, None, call.weight, None,
                            call.resolved_offsets())
 
