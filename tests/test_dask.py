@@ -35,6 +35,9 @@ import xgboost as xgb  # noqa: E402
 
 from boostrank.dask import check_group_partitions, group_sizes, partition_by_group  # noqa: E402
 
+# lightgbm.dask warns that it ignores n_jobs (the estimator always has one; Dask sets threads)
+pytestmark = pytest.mark.filterwarnings("ignore:Parameter n_jobs will be ignored:UserWarning")
+
 ROUNDS = 10
 FEATS = [f"f{i}" for i in range(8)]
 XGB_PARAMS = {"nthread": 1, "tree_method": "hist", "max_depth": 4,
@@ -68,6 +71,12 @@ def spread(client, ddf):
                for part, w in zip(ddf.to_delayed(), itertools.cycle(workers))]
     distributed.wait(futures)
     return dd.from_delayed(futures, meta=ddf._meta)
+
+
+def two_parts(df: pd.DataFrame, at: int):
+    """Two partitions, cut before row ``at``."""
+    return dd.concat([dd.from_pandas(df.iloc[:at], npartitions=1),
+                      dd.from_pandas(df.iloc[at:], npartitions=1)])
 
 
 def single_groups(df: pd.DataFrame) -> np.ndarray:
@@ -254,5 +263,29 @@ def test_dask_evaluate_matches_single_machine(client, ranking):
     got = evaluate(ddf, label="y", pred="p", by="qid", k=5)
     want = br.evaluate(df, label="y", pred="p", by="qid", k=5)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    cut = int(single_groups(df)[:40].sum()) + 1  # inside a group
     with pytest.raises(ValueError, match="span more than one partition"):
-        evaluate(dd.from_pandas(df, npartitions=3), label="y", pred="p", by="qid", k=5)
+        evaluate(two_parts(df, cut), label="y", pred="p", by="qid", k=5)
+
+
+def _fake_evaluate(df, *, label, pred, by, k=10):
+    """Stands in for boostrank.evaluate (written on main) to check the Dask plumbing."""
+    sizes = df.groupby(by, sort=False).size()
+    values = br.NDCG(k=k).per_group(df[label], df[pred], group=sizes.to_numpy())
+    return pd.DataFrame({by: sizes.index, "size": sizes.to_numpy(), "ndcg": values})
+
+
+def test_dask_evaluate_maps_partitions_and_concatenates(ranking, monkeypatch):
+    import dask
+
+    from boostrank.dask import evaluate
+
+    monkeypatch.setattr(br, "evaluate", _fake_evaluate, raising=False)
+    df = ranking[1].assign(p=lambda f: f["f0"] - f["f2"])
+    cut = int(single_groups(df)[:40].sum())  # a group boundary
+    with dask.config.set(scheduler="sync"):  # the patch lives in this process only
+        got = evaluate(two_parts(df, cut), label="y", pred="p", by="qid", k=5)
+        with pytest.raises(ValueError, match="span more than one partition"):
+            evaluate(two_parts(df, cut + 1), label="y", pred="p", by="qid")
+    want = _fake_evaluate(df, label="y", pred="p", by="qid", k=5)
+    pd.testing.assert_frame_equal(got, want)
