@@ -238,6 +238,8 @@ class Objective:
         data = y_pred_or_data
         if _hosts.is_host_data(data):
             preds = self._host_preds(y_true_or_preds)
+            if preds.size == 0:  # a Dask worker holding only evaluation data trains on 0 rows
+                return np.zeros(preds.shape), np.ones(preds.shape)
             b, host = self._cached_batch(data, preds)
         else:
             call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight, group)

@@ -48,8 +48,13 @@ LGB_KW = {"n_estimators": ROUNDS, "verbose": -1, "max_depth": 4, "num_leaves": 1
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+    import dask
+
+    # No work stealing: tasks run where their input partitions are, so the training data
+    # stays spread over both workers (a busy CI machine would otherwise move some).
+    with dask.config.set({"distributed.scheduler.work-stealing": False}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
     c = distributed.Client(cluster)
     try:
         yield c
@@ -64,13 +69,25 @@ def frame(d: dict[str, np.ndarray]) -> pd.DataFrame:
     return df.assign(y=d["y"], qid=d["qid"])
 
 
-def spread(client, ddf):
-    """Persist partition i on worker i mod 2, so both workers hold data."""
-    workers = sorted(client.scheduler_info()["workers"])
-    futures = [client.compute(part, workers=[w])
-               for part, w in zip(ddf.to_delayed(), itertools.cycle(workers))]
-    distributed.wait(futures)
-    return dd.from_delayed(futures, meta=ddf._meta)
+class Placed:
+    """Partitions of a frame placed in the memory of alternating workers.
+
+    ``on_workers(cols)`` scatters them afresh (new keys) each time, so the training data is
+    spread over both workers whatever earlier tests computed: tasks on a partition run where it
+    lies, and keys computed before could have been gathered onto one worker."""
+
+    def __init__(self, client, ddf) -> None:
+        self.client = client
+        self.frames = client.compute(ddf.to_delayed(), sync=True)
+        self.df = pd.concat(self.frames)
+        self.futures: list = []  # a collection's graph alone does not keep scattered data
+
+    def on_workers(self, cols):
+        workers = sorted(self.client.scheduler_info()["workers"])
+        futures = [self.client.scatter(f[cols], workers=[w], hash=False)
+                   for f, w in zip(self.frames, itertools.cycle(workers))]
+        self.futures.extend(futures)
+        return dd.from_delayed(futures, meta=self.frames[0][cols].iloc[:0])
 
 
 def two_parts(df: pd.DataFrame, at: int):
@@ -86,15 +103,13 @@ def single_groups(df: pd.DataFrame) -> np.ndarray:
 @pytest.fixture(scope="module")
 def ranking(client):
     d = make_ranking(n_groups=150, group_size=(5, 30), n_features=8, seed=3)
-    ddf = spread(client, partition_by_group(dd.from_pandas(frame(d), npartitions=3), "qid", 2))
-    return ddf, ddf.compute()
+    return Placed(client, partition_by_group(dd.from_pandas(frame(d), npartitions=3), "qid", 2))
 
 
 @pytest.fixture(scope="module")
 def eras(client):
     d = make_eras(n_eras=20, era_size=100, n_features=8, seed=4)
-    ddf = spread(client, partition_by_group(dd.from_pandas(frame(d), npartitions=2), "qid"))
-    return ddf, ddf.compute()
+    return Placed(client, partition_by_group(dd.from_pandas(frame(d), npartitions=2), "qid"))
 
 
 # --------------------------------------------------------------------------- partitioning
@@ -125,20 +140,31 @@ def test_split_groups_are_refused_before_training(client):
 
 
 # --------------------------------------------------------------------------- XGBoost
-def _xgb_both(client, ddf, df, **train_kw):
-    dtrain = xgb_dask.DaskDMatrix(client, ddf[FEATS], ddf["y"], qid=ddf["qid"])
+def dmatrix_on_both_workers(client, data, qid: bool = True):
+    """A DaskDMatrix whose rows lie on both workers (really distributed training).  The
+    scheduler may still gather tiny partitions onto one worker: scatter again then."""
+    for _ in range(5):
+        x = data.on_workers(FEATS)
+        dtrain = xgb_dask.DaskDMatrix(client, x, data.on_workers("y"),
+                                      qid=data.on_workers("qid") if qid else None)
+        if len(dtrain.worker_map) == 2:
+            return x, dtrain
+    pytest.fail("could not spread the training data over both workers")
+
+
+def _xgb_both(client, data, **train_kw):
+    x, dtrain = dmatrix_on_both_workers(client, data)
     out = xgb_dask.train(client, train_kw.pop("params"), dtrain, ROUNDS,
                          evals=[(dtrain, "train")], verbose_eval=False, **train_kw)
-    dist = np.asarray(xgb_dask.predict(client, out["booster"], ddf[FEATS],
-                                       output_margin=True).compute())
+    dist = np.asarray(xgb_dask.predict(client, out["booster"], x, output_margin=True).compute())
     return dist, out["history"].get("train", {})
 
 
 @pytest.mark.parametrize("obj", [br.pairwise_logistic, br.softmax_ranking], ids=repr)
 def test_xgboost_dask_train_matches_single_machine(client, ranking, obj):
-    ddf, df = ranking
+    df = ranking.df
     metric = br.NDCG(k=10)
-    dist, hist = _xgb_both(client, ddf, df, params=XGB_PARAMS, obj=obj, custom_metric=metric)
+    dist, hist = _xgb_both(client, ranking, params=XGB_PARAMS, obj=obj, custom_metric=metric)
     dsingle = xgb.DMatrix(df[FEATS], df["y"], qid=df["qid"])
     single_hist: dict = {}
     bst = xgb.train(XGB_PARAMS, dsingle, ROUNDS, obj=obj, custom_metric=metric,
@@ -152,23 +178,28 @@ def test_xgboost_dask_train_matches_single_machine(client, ranking, obj):
 
 def test_xgboost_builtin_objective_agrees_the_same_way(client, ranking):
     """The reference for the tolerance above: XGBoost's own rank:ndcg, single vs Dask."""
-    ddf, df = ranking
+    df = ranking.df
     params = {**XGB_PARAMS, "objective": "rank:ndcg"}
-    dist, _ = _xgb_both(client, ddf, df, params=params)
+    dist, _ = _xgb_both(client, ranking, params=params)
     bst = xgb.train(params, xgb.DMatrix(df[FEATS], df["y"], qid=df["qid"]), ROUNDS)
     np.testing.assert_allclose(dist, bst.predict(xgb.DMatrix(df[FEATS]), output_margin=True),
                                atol=1e-5)
 
 
 def test_xgboost_dask_without_groups_is_refused(client, ranking):
-    ddf, _ = ranking
-    dtrain = xgb_dask.DaskDMatrix(client, ddf[FEATS], ddf["y"])
+    _, dtrain = dmatrix_on_both_workers(client, ranking, qid=False)
     with pytest.raises(ValueError, match="passed no query groups"):
         xgb_dask.train(client, XGB_PARAMS, dtrain, 2, obj=br.pairwise_logistic)
     reg = xgb_dask.DaskXGBRegressor(objective=br.soft_spearman, n_estimators=2, n_jobs=1)
     reg.client = client
-    with pytest.raises(ValueError, match="passed no query groups"):
-        reg.fit(ddf[FEATS], ddf["y"])
+    for _ in range(5):  # on one worker, one group of all rows is right and training succeeds
+        try:
+            reg.fit(ranking.on_workers(FEATS), ranking.on_workers("y"))
+        except ValueError as exc:
+            assert "passed no query groups" in str(exc)
+            break
+    else:
+        pytest.fail("DaskXGBRegressor never trained on both workers")
 
 
 def test_xgboost_dask_ranker_refuses_callable_objectives():
@@ -180,40 +211,41 @@ def test_xgboost_dask_ranker_refuses_callable_objectives():
 def test_xgboost_dask_classifier_with_rps_matches_single_machine(client):
     d = make_ordinal(n_samples=1200, n_features=8, n_classes=4, seed=5)
     df = pd.DataFrame(np.round(d["X"] * 4) / 4, columns=FEATS).assign(y=d["y"].astype(int))
-    ddf = spread(client, dd.from_pandas(df, npartitions=2))
-    df = ddf.compute()
+    data = Placed(client, dd.from_pandas(df, npartitions=2))
+    df, x = data.df, data.on_workers(FEATS)
     kw = {"objective": br.rps, "n_estimators": ROUNDS, "n_jobs": 1, "max_depth": 4}
     clf = xgb_dask.DaskXGBClassifier(**kw)
     clf.client = client
-    clf.fit(ddf[FEATS], ddf["y"])
-    dist = clf.predict_proba(ddf[FEATS]).compute()
+    clf.fit(x, data.on_workers("y"))
+    dist = clf.predict_proba(x).compute()
     single = xgb.XGBClassifier(**kw).fit(df[FEATS], df["y"]).predict_proba(df[FEATS])
     np.testing.assert_allclose(dist, single, atol=1e-5)
 
 
 # --------------------------------------------------------------------------- LightGBM
-def _lgb_both(client, ddf, df, objective, **kw):
+def _lgb_both(client, data, objective, **kw):
+    x, df = data.on_workers(FEATS), data.df
     dist = lgb.DaskLGBMRanker(objective=objective, client=client, **LGB_KW, **kw)
-    dist.fit(ddf[FEATS], ddf["y"], group=group_sizes(ddf, "qid"))
+    dist.fit(x, data.on_workers("y"), group=group_sizes(data.on_workers(["qid"]), "qid"))
     single = lgb.LGBMRanker(objective=objective, num_threads=1, **LGB_KW, **kw)
     single.fit(df[FEATS], df["y"], group=single_groups(df))
-    return (dist.predict(ddf[FEATS], raw_score=True).compute(),
+    return (dist.predict(x, raw_score=True).compute(),
             single.predict(df[FEATS], raw_score=True))
 
 
 def test_lightgbm_dask_ranker_matches_single_machine_on_eras(client, eras):
     """Real-valued era targets through DaskLGBMRanker (``metric="None"``: LightGBM's default
     NDCG metric wants integer labels)."""
-    ddf, df = eras
-    dist, single = _lgb_both(client, ddf, df, br.soft_spearman, metric="None")
+    df = eras.df
+    dist, single = _lgb_both(client, eras, br.soft_spearman, metric="None")
     np.testing.assert_allclose(dist, single, atol=1e-6)
     assert br.spearman(df.y, dist, qid=df.qid) > 0.15
 
 
 @pytest.mark.parametrize("objective", [br.pairwise_logistic, "lambdarank"], ids=str)
 def test_lightgbm_dask_ranker_agrees_as_its_builtin_does(client, ranking, objective):
-    ddf, df = ranking
-    dist, single = _lgb_both(client, ddf, df, objective)
+    df = ranking.df
+    dist, single = _lgb_both(client, ranking, objective)
     gap = abs(br.ndcg(df.y, dist, qid=df.qid) - br.ndcg(df.y, single, qid=df.qid))
     assert gap < 0.02, gap
     assert np.corrcoef(dist, single)[0, 1] > 0.9
@@ -225,7 +257,7 @@ def _remote_grad_and_metric(obj, metric, y, s, g):
 
 
 def test_objectives_and_metrics_pickle_across_processes(client, ranking):
-    _, df = ranking
+    df = ranking.df
     y, g = df["y"].to_numpy(), single_groups(df)
     s = np.random.default_rng(1).normal(size=y.size)
     obj = br.PairwiseSoftZeroOne(lambda_weight="ndcg", k=5)
@@ -257,9 +289,9 @@ def test_dask_evaluate_matches_single_machine(client, ranking):
         pytest.skip("boostrank.evaluate is not in this version yet (it lands on main)")
     from boostrank.dask import evaluate
 
-    ddf, df = ranking
+    ddf = ranking.on_workers([*FEATS, "y", "qid"])
     ddf = ddf.assign(p=ddf["f0"] + ddf["f1"])
-    df = df.assign(p=df["f0"] + df["f1"])
+    df = ranking.df.assign(p=lambda f: f["f0"] + f["f1"])
     got = evaluate(ddf, label="y", pred="p", by="qid", k=5)
     want = br.evaluate(df, label="y", pred="p", by="qid", k=5)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
@@ -281,7 +313,7 @@ def test_dask_evaluate_maps_partitions_and_concatenates(ranking, monkeypatch):
     from boostrank.dask import evaluate
 
     monkeypatch.setattr(br, "evaluate", _fake_evaluate, raising=False)
-    df = ranking[1].assign(p=lambda f: f["f0"] - f["f2"])
+    df = ranking.df.assign(p=lambda f: f["f0"] - f["f2"])
     cut = int(single_groups(df)[:40].sum())  # a group boundary
     with dask.config.set(scheduler="sync"):  # the patch lives in this process only
         got = evaluate(two_parts(df, cut), label="y", pred="p", by="qid", k=5)
@@ -289,3 +321,12 @@ def test_dask_evaluate_maps_partitions_and_concatenates(ranking, monkeypatch):
             evaluate(two_parts(df, cut + 1), label="y", pred="p", by="qid")
     want = _fake_evaluate(df, label="y", pred="p", by="qid", k=5)
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_worker_without_training_rows_gets_empty_gradients():
+    """xgboost.dask trains on every worker holding evaluation data, with an empty DMatrix
+    where a worker holds no training rows: objectives must answer with empty arrays."""
+    empty = xgb.DMatrix(np.zeros((0, 3)), np.zeros(0))
+    for obj, shape in ((br.pairwise_logistic, (0,)), (br.rps, (0, 4))):
+        grad, hess = obj(np.zeros(shape, dtype=np.float32), empty)
+        assert grad.shape == hess.shape == shape
