@@ -96,8 +96,8 @@ def xgboost_world_size() -> int:
         return 1
 
 
-def check_groups_are_local(call: HostCall, name: str) -> None:
-    """Refuse a group objective on distributed XGBoost data without groups.
+def check_groups_are_local(call: HostCall, name: str, what: str = "objective") -> None:
+    """Refuse a group objective (or metric) on distributed XGBoost data without groups.
 
     Without ``qid``/``group`` a group objective ranks all rows as one group; under
     ``xgboost.dask`` (or ``DaskXGBRegressor``) each worker would see only its own rows, so the
@@ -110,7 +110,7 @@ def check_groups_are_local(call: HostCall, name: str) -> None:
     workers = xgboost_world_size()
     if workers > 1:
         raise ValueError(
-            f"{name} is a group objective, but this distributed XGBoost run ({workers} "
+            f"{name} is a group {what}, but this distributed XGBoost run ({workers} "
             "workers) passed no query groups: each worker's rows would form one group of "
             "their own, which is not the single-machine model. Pass `qid=` to "
             "xgboost.dask.DaskDMatrix and use xgboost.dask.train (DaskXGBRegressor passes no "

@@ -16,7 +16,8 @@ checks this:
   counted as two groups.
 
 So: :func:`partition_by_group` first (or :func:`check_group_partitions` when the data is already
-laid out), then :func:`group_sizes` for LightGBM or the ``by`` column as ``qid`` for XGBoost.
+laid out), then :func:`group_sizes` for LightGBM (it checks the layout) or the ``by`` column as
+``qid`` for XGBoost (numeric ids; boostrank cannot hook ``DaskDMatrix``, so check first).
 
 What works (checked on a 2-worker ``LocalCluster``, see ``tests/test_dask.py``):
 
@@ -27,7 +28,10 @@ What works (checked on a 2-worker ``LocalCluster``, see ``tests/test_dask.py``):
   0's share.
 * ``xgboost.dask.DaskXGBClassifier(objective=boostrank.rps)``: RPS is row-wise.
 * ``lightgbm.DaskLGBMRanker(objective=objective).fit(X, y, group=group_sizes(ddf, by))``, also
-  with real-valued labels (soft Spearman on eras).
+  with real-valued labels (soft Spearman on eras) given ``metric="None"`` (LightGBM's default
+  ranking metric wants integer labels).  LightGBM's data-parallel learner is not bit-for-bit
+  single-machine training even with its built-in ``lambdarank``; boostrank objectives differ
+  from one machine by as much as it does.
 * :func:`evaluate`: per-group metrics of predictions, computed partition by partition.
 
 What does not:

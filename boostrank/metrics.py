@@ -112,6 +112,8 @@ class Metric:
         worker evaluates every evaluation set in the same order, as the allreduce needs."""
         from xgboost import collective
 
+        if not self._multiclass:
+            _hosts.check_groups_are_local(call, type(self).__name__, "metric")
         local = (0.0, 0.0) if np.size(call.y_true) == 0 else self.sums(
             call.y_true, call.y_pred, weight=call.weight, offsets=call.resolved_offsets())
         num, den = collective.allreduce(np.array(local, dtype=np.float64), collective.Op.SUM)

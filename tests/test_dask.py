@@ -190,6 +190,9 @@ def test_xgboost_dask_without_groups_is_refused(client, ranking):
     _, dtrain = dmatrix_on_both_workers(client, ranking, qid=False)
     with pytest.raises(ValueError, match="passed no query groups"):
         xgb_dask.train(client, XGB_PARAMS, dtrain, 2, obj=br.pairwise_logistic)
+    with pytest.raises(ValueError, match="NDCG is a group metric"):
+        xgb_dask.train(client, XGB_PARAMS, dtrain, 1, custom_metric=br.NDCG(k=5),
+                       evals=[(dtrain, "train")])
     reg = xgb_dask.DaskXGBRegressor(objective=br.soft_spearman, n_estimators=2, n_jobs=1)
     reg.client = client
     for _ in range(5):  # on one worker, one group of all rows is right and training succeeds
