@@ -17,6 +17,7 @@ exactly four, the third named ``sample_weight`` so XGBoost's wrapper finds it by
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,3 +79,40 @@ def parse_host_call(a: Any, b: Any, sample_weight: Any, group: Any) -> HostCall:
                         _nonempty(b.get_group()), _nonempty(b.get_weight()))
     return HostCall("sklearn", np.asarray(b), np.asarray(a), None, _nonempty(group),
                     _nonempty(sample_weight))
+
+
+def xgboost_world_size() -> int:
+    """Workers in the running XGBoost collective (``xgboost.dask``, Spark, ...); 1 outside one.
+
+    Never imports XGBoost: a call that did not come from XGBoost finds it imported or not at all.
+    """
+    if "xgboost" not in sys.modules:
+        return 1
+    try:
+        from xgboost import collective
+
+        return int(collective.get_world_size()) if collective.is_distributed() else 1
+    except Exception:  # an XGBoost without the collective module: single process
+        return 1
+
+
+def check_groups_are_local(call: HostCall, name: str, what: str = "objective") -> None:
+    """Refuse a group objective (or metric) on distributed XGBoost data without groups.
+
+    Without ``qid``/``group`` a group objective ranks all rows as one group; under
+    ``xgboost.dask`` (or ``DaskXGBRegressor``) each worker would see only its own rows, so the
+    one group silently becomes one group per worker.
+    """
+    if call.offsets is not None or call.group_sizes is not None:
+        return
+    if call.host == "lightgbm":
+        return
+    workers = xgboost_world_size()
+    if workers > 1:
+        raise ValueError(
+            f"{name} is a group {what}, but this distributed XGBoost run ({workers} "
+            "workers) passed no query groups: each worker's rows would form one group of "
+            "their own, which is not the single-machine model. Pass `qid=` to "
+            "xgboost.dask.DaskDMatrix and use xgboost.dask.train (DaskXGBRegressor passes no "
+            "groups), after boostrank.dask.partition_by_group(ddf, by=...)."
+        )

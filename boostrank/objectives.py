@@ -243,6 +243,8 @@ class Objective:
         data = y_pred_or_data
         if _hosts.is_host_data(data):
             preds = self._host_preds(y_true_or_preds)
+            if preds.size == 0:  # a Dask worker holding only evaluation data trains on 0 rows
+                return np.zeros(preds.shape), np.ones(preds.shape)
             b, host = self._cached_batch(data, preds)
         else:
             call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight, group)
@@ -263,6 +265,8 @@ class Objective:
         return preds
 
     def _host_batch(self, call: _hosts.HostCall, preds: np.ndarray) -> Batch:
+        if not self.multiclass:
+            _hosts.check_groups_are_local(call, type(self).__name__)
         return self._batch(call.y_true, preds, None, None, call.weight, None,
                            call.resolved_offsets())
 
