@@ -23,6 +23,7 @@ import xgboost.dask as xgb_dask
 from distributed import Client, LocalCluster
 
 import boostrank as br
+from boostrank.dask import evaluate as dask_evaluate
 from boostrank.dask import group_sizes, partition_by_group
 from boostrank.datasets import make_ranking
 
@@ -39,7 +40,7 @@ def main() -> None:
     # Any layout to begin with: here the rows are shuffled, so groups are scattered.
     df = df.sample(frac=1.0, random_state=0)
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         # 1. Every query group in one partition, rows sorted by group (checked by group_sizes).
         ddf = partition_by_group(dd.from_pandas(df, npartitions=4), by="qid").persist()
@@ -72,6 +73,14 @@ def main() -> None:
             local[FEATS], y, group=sizes).predict(local[FEATS], raw_score=True)
         print(f"LightGBM pairwise_logistic  NDCG@10 (train): dask {br.ndcg(y, dist, qid=qid):.4f}"
               f"  single {br.ndcg(y, single, qid=qid):.4f}")
+
+        # 4. Query by query, partition by partition: boostrank.dask.evaluate.
+        scores = xgb_dask.predict(client, out["booster"], ddf[FEATS], output_margin=True)
+        per_query = dask_evaluate(ddf.assign(p=scores), label="y", pred="p", by="qid",
+                                  metrics=["ndcg", "map", "spearman"])
+        print("\nXGBoost model, per-query summary (train):")
+        print(br.summarize(per_query)[["groups", "mean", "std", "q10", "median"]].round(4)
+              .to_string())
     print(f"{time.perf_counter() - start:.1f} s")
 
 

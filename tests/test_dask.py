@@ -54,7 +54,7 @@ def client():
     # stays spread over both workers (a busy CI machine would otherwise move some).
     with dask.config.set({"distributed.scheduler.work-stealing": False}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
+                                           dashboard_address=":0", silence_logs=logging.ERROR)
     c = distributed.Client(cluster)
     try:
         yield c

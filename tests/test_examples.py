@@ -38,3 +38,11 @@ def test_notebook_runs_top_to_bottom():
               if o.get("output_type") == "error"]
     assert not errors
     assert len(images) == 4
+
+
+def test_dask_example_runs():
+    pytest.importorskip("distributed")
+    done = subprocess.run([sys.executable, str(EXAMPLES / "dask_training.py")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "xgboost" in done.stdout.lower() and "lightgbm" in done.stdout.lower()
