@@ -5,10 +5,11 @@ estimators' ``callbacks=``, ``lgb.train(callbacks=[...])`` and LightGBM's ``fit(
 Every ``every`` rounds it scores each evaluation set with :func:`boostrank.evaluate` and keeps
 the :func:`boostrank.summarize` row of each metric (mean, std, Sharpe, quantiles, ...).
 
-It is cheap enough to leave on: predictions are never recomputed from scratch.  XGBoost keeps a
+It is cheap enough to leave on: predictions are not recomputed from scratch.  XGBoost keeps a
 prediction cache per ``DMatrix`` (so each call only adds the new trees), and under LightGBM
 the callback adds the new iterations' raw scores to a running total
-(``predict(start_iteration=..., num_iteration=...)``).
+(``predict(start_iteration=..., num_iteration=...)``), except with ``boosting="dart"`` or
+``"rf"``, whose earlier trees change weight, where it predicts the whole model.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ import xgboost as xgb
 from .evaluation import evaluate, summary_rows
 
 __all__ = ["LearningCurve"]
+
+_LGB_BOOSTING_ALIASES = ("boosting", "boosting_type", "boost")
+_LGB_REWEIGHTING = {"dart", "rf", "random_forest"}
 
 
 @dataclass
@@ -152,10 +156,11 @@ class LearningCurve(xgb.callback.TrainingCallback):
                             "{'valid': dvalid}.")
         if int(every) != every or every < 1:
             raise ValueError(f"`every` must be a positive integer, got {every!r}.")
-        blocked = {"y_true", "y_pred", "group", "qid", "label", "pred", "by", "weight"}
+        blocked = {"y_true", "y_pred", "group", "qid", "label", "pred", "by", "weight", "input"}
         if blocked & set(evaluate_options):
-            raise TypeError(f"{sorted(blocked & set(evaluate_options))} come from the eval sets; "
-                            "do not pass them to LearningCurve.")
+            raise TypeError(f"{sorted(blocked & set(evaluate_options))} come from the eval sets "
+                            "(predictions are always margins); do not pass them to "
+                            "LearningCurve.")
         self.every = int(every)
         self.keep_groups = bool(keep_groups)
         self.summary_weights = summary_weights
@@ -167,7 +172,7 @@ class LearningCurve(xgb.callback.TrainingCallback):
     # --------------------------------------------------------------- recording
     def _record(self, round_: int, s: _EvalSet, margins: np.ndarray) -> None:
         table = evaluate(s.labels, margins, group=s.group, qid=s.qid, weight=s.weight,
-                         **self.evaluate_options)
+                         input="margin", **self.evaluate_options)
         for row in summary_rows(table, weights=self.summary_weights):
             self._records.append({"round": round_, "dataset": s.name, **row})
         if self.keep_groups:
@@ -196,8 +201,10 @@ class LearningCurve(xgb.callback.TrainingCallback):
         return model
 
     def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
-        """XGBoost: called after each round (``epoch`` counts from 0)."""
-        round_ = epoch + 1
+        """XGBoost: called after each round.  Rounds are counted over the whole model, so a
+        continued training (``xgb_model=``) goes on from the rounds it started with, as
+        under LightGBM (``epoch`` restarts at 0 in each ``xgb.train`` call)."""
+        round_ = model.num_boosted_rounds()
         if round_ % self.every == 0:
             for s in self._sets:
                 if s.dmatrix is None:
@@ -215,10 +222,15 @@ class LearningCurve(xgb.callback.TrainingCallback):
                 s.margins, s.iterations_done = None, 0
         if round_ % self.every and round_ != env.end_iteration:
             return
+        # DART rescales earlier trees and random forests average them: no running total
+        incremental = not _LGB_REWEIGHTING & {str(env.params.get(k, "")).lower()
+                                              for k in _LGB_BOOSTING_ALIASES}
         for s in self._sets:
             if s.dmatrix is not None:
                 raise TypeError(f"eval set {s.name!r} is an xgboost.DMatrix; under LightGBM "
                                 "pass a Dataset built with free_raw_data=False or (X, y, group).")
+            if not incremental:
+                s.margins, s.iterations_done = None, 0
             new = np.asarray(env.model.predict(s.features, start_iteration=s.iterations_done,
                                                num_iteration=round_ - s.iterations_done,
                                                raw_score=True), dtype=np.float64)

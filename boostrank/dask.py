@@ -240,6 +240,10 @@ def evaluate(ddf: Any, *, label: str, pred: str | Sequence[str], by: str,
     _check_frame(ddf, by)
     check_group_partitions(ddf, by)
     preds = [pred] if isinstance(pred, str) else list(pred)
+    for name in ("weight", "where"):
+        if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
+            raise TypeError(f"`{name}=` must name a column of the Dask DataFrame (each partition "
+                            "is evaluated on its own rows); got an array.")
     named = [kwargs[k] for k in ("weight", "where") if isinstance(kwargs.get(k), str)]
     cols = list(dict.fromkeys([label, *preds, by, *named]))
 

@@ -20,7 +20,11 @@ one row                NDCG/MAP/MRR: 1 if relevant, else as above; correlations 
 tied scores            the exact expectation over random orders of the tied rows (NDCG, MAP,
                        MRR, as scikit-learn's ``ndcg_score``); average ranks (Spearman);
                        half a pair (pairwise accuracy)
-masked rows            ``where=False`` and, for relevance metrics, labels < 0 drop the row
+masked rows            ``where=False`` drops the row everywhere; a label < 0 drops it from the
+                       relevance metrics (NDCG, MAP, MRR, pairwise accuracy, ordinal
+                       metrics) but Spearman and Pearson take it as a value: mark unjudged
+                       rows with ``where=`` to drop them from correlations too.  ``size`` and
+                       ``min_size`` count the rows ``where`` keeps
 =====================  ====================================================================
 
 Loss columns (``metrics=["softmax_ranking", ...]`` or an objective object) hold the
@@ -47,11 +51,13 @@ __all__ = ["evaluate", "summarize"]
 
 RANKING_METRICS = ("ndcg", "map", "mrr", "pairwise_accuracy", "spearman", "pearson")
 ORDINAL_METRICS = ("rps", "accuracy", "mae")
-RANKING_LOSSES: dict[str, _objectives.Objective] = {
-    "pairwise_soft_zero_one": _objectives.PairwiseSoftZeroOne(),
-    "pairwise_logistic": _objectives.PairwiseLogistic(),
-    "softmax_ranking": _objectives.SoftmaxRanking(),
-    "soft_spearman": _objectives.SoftSpearman(),
+#: Loss names and their classes (default options); a fresh object per call, so no cache of
+#: one call's data outlives it.
+RANKING_LOSSES: dict[str, type[_objectives.Objective]] = {
+    "pairwise_soft_zero_one": _objectives.PairwiseSoftZeroOne,
+    "pairwise_logistic": _objectives.PairwiseLogistic,
+    "softmax_ranking": _objectives.SoftmaxRanking,
+    "soft_spearman": _objectives.SoftSpearman,
 }
 LOWER_IS_BETTER = ("rps", "mae")
 
@@ -131,9 +137,9 @@ def _resolve(spec: Any, k: int | None, no_relevant_score: float | None, ordinal:
     if not isinstance(spec, str):
         raise TypeError(f"`metrics` entries must be names, Metric or Objective objects; got "
                         f"{type(spec).__name__}.")
-    base, _, cut = spec.partition("@")
+    base, at, cut = spec.partition("@")
     cutoff = k
-    if cut:
+    if at:
         if not cut.isdigit() or int(cut) < 1:
             raise ValueError(f"metric {spec!r}: the cut-off after '@' must be a positive integer.")
         cutoff = int(cut)
@@ -159,7 +165,7 @@ def _resolve(spec: Any, k: int | None, no_relevant_score: float | None, ordinal:
     elif base == "rps":
         metric = _metrics.RPSMetric(normalize=normalize, input="margin")
     elif base in RANKING_LOSSES:
-        return base, _loss_scorer(RANKING_LOSSES[base]), False
+        return base, _loss_scorer(RANKING_LOSSES[base]()), False
     else:
         return base, _ordinal_scorer(base, class_values), base not in LOWER_IS_BETTER
     return metric.name, _metric_scorer(metric), metric.higher_is_better
@@ -237,8 +243,9 @@ def evaluate(
     Returns
     -------
     DataFrame with the group id (column named ``by``, "qid", or "group" for sizes / padded
-    lists / a single group), ``size`` (rows counted), ``weight`` if given, and one column per
-    metric.  ``table.attrs["higher_is_better"]`` maps each metric column to its direction.
+    lists / a single group), ``size`` (rows with ``where`` True; for ordinal predictions also a
+    label >= 0), ``weight`` if given, and one column per metric.
+    ``table.attrs["higher_is_better"]`` maps each metric column to its direction.
 
     Examples
     --------
@@ -341,10 +348,16 @@ def evaluate(
         with np.errstate(invalid="ignore", divide="ignore"):
             table["weight"] = np.add.reduceat(w, offsets[:-1]) / np.diff(offsets)
     directions: dict[str, bool] = {}
+    reserved = {"size", "weight"}
+    if key_name in reserved:
+        raise ValueError(f"the group column is called {key_name!r}, which the result uses for "
+                         "its own column; rename it before evaluating.")
     too_small = sizes < min_size
     for spec in metrics:
         name, scorer, higher = _resolve(spec, k, no_relevant_score, ordinal, class_values,
                                         normalize)
+        if name == key_name:
+            raise ValueError(f"the group column {key_name!r} has a metric's name; rename it.")
         if name in table:
             raise ValueError(f"metric {name!r} is asked for twice.")
         values = np.asarray(scorer(rows), dtype=np.float64)
@@ -355,6 +368,20 @@ def evaluate(
     out.attrs["higher_is_better"] = directions
     out.attrs["key"] = key_name
     return out
+
+
+def metric_columns(table: pd.DataFrame) -> list[str]:
+    """The metric columns of an :func:`evaluate` table: those its ``attrs`` name, or, for a
+    table that lost them, the numeric columns other than the key (the first column), the
+    default keys ``group`` and ``qid``, ``size``, ``weight``, ``index`` and a
+    :class:`~boostrank.LearningCurve`'s ``round``."""
+    named = table.attrs.get("higher_is_better")
+    if named:
+        return [c for c in table.columns if c in named]
+    skip = {table.attrs.get("key", table.columns[0]), "group", "qid", "size", "weight", "round",
+            "index"}
+    return [c for c in table.columns
+            if c not in skip and pd.api.types.is_numeric_dtype(table[c])]
 
 
 def _weighted_quantiles(xs: F64, ws: F64, qs: Sequence[float]) -> F64:
@@ -410,7 +437,7 @@ def summary_rows(table: pd.DataFrame, *, weights: Any = None, worst: int = 3,
     than a DataFrame when called every boosting round."""
     key = table.attrs.get("key", table.columns[0])
     directions: dict[str, bool] = table.attrs.get("higher_is_better", {})
-    names = [c for c in table.columns if c not in (key, "size", "weight")]
+    names = metric_columns(table)
     if weights is None:
         gw = np.ones(len(table))
     elif isinstance(weights, str):

@@ -285,7 +285,10 @@ class RPSMetric(Metric):
 
     ``input="auto"`` (default) treats predictions whose rows are non-negative and sum to 1 as
     probabilities (what XGBoost and LightGBM pass to a metric under their built-in multi-class
-    objectives) and anything else as margins; "margin" or "proba" forces one reading."""
+    objectives) and anything else as margins, and refuses the ambiguous cases (see
+    :func:`boostrank.ordinal.as_margins`); "margin" or "proba" forces one reading.  With a
+    custom objective such as :data:`boostrank.rps` the hosts pass margins: use
+    ``input="margin"``."""
 
     name = "rps"
     higher_is_better = False

@@ -32,8 +32,25 @@ def _two_d(pred: Any, name: str) -> F64:
     return z
 
 
-def _is_proba(z: F64) -> bool:
-    return bool((z >= 0).all() and np.allclose(z.sum(axis=1), 1.0, atol=1e-5))
+def _reads_as_proba(z: F64) -> bool:
+    """``input="auto"``: True for probabilities, False for margins, an error when unsure."""
+    in_unit = bool((z >= 0).all() and (z <= 1).all())
+    sums = z.sum(axis=1)
+    if not in_unit or not np.allclose(sums, 1.0, atol=0.05):
+        return False
+    if not np.allclose(sums, 1.0, atol=1e-5):
+        raise ValueError(
+            "`y_pred` looks like rounded probabilities (every value in [0, 1], rows summing to "
+            f"{sums.min():.4f}..{sums.max():.4f}) but could be margins; pass input='proba' or "
+            "input='margin'."
+        )
+    if z.shape[1] == 2:
+        raise ValueError(
+            "two-class `y_pred` with rows in [0, 1] summing to 1 is ambiguous: XGBoost's margins "
+            "under a custom objective (base_score 0.5, mirrored trees) look exactly like "
+            "probabilities. Pass input='margin' or input='proba'."
+        )
+    return True
 
 
 def as_margins(pred: Any, input: str = "auto") -> F64:
@@ -41,12 +58,15 @@ def as_margins(pred: Any, input: str = "auto") -> F64:
 
     ``input="auto"`` reads rows that are non-negative and sum to 1 as probabilities (what the
     hosts pass to a metric under their built-in multi-class objectives and what
-    ``predict_proba`` returns), anything else as margins; "margin" or "proba" forces one reading.
-    Probabilities become log-probabilities, which softmax maps back to the same probabilities.
+    ``predict_proba`` returns) and anything else as margins; it refuses the cases it cannot
+    tell apart: two classes (margins of XGBoost custom objectives start at 0.5 and 0.5) and
+    values in [0, 1] whose rows sum to 1 only roughly (rounded probabilities?).  "margin" or
+    "proba" forces one reading.  Probabilities become log-probabilities, which softmax maps
+    back to the same probabilities.
     """
     check_choice(input, "input", INPUTS)
     z = _two_d(pred, "y_pred")
-    if input == "proba" or (input == "auto" and _is_proba(z)):
+    if input == "proba" or (input == "auto" and _reads_as_proba(z)):
         if (z < 0).any():
             raise ValueError("`y_pred` has negative probabilities; pass margins with "
                              "input='margin'.")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import ordinal as _ordinal
 from ._validation import as_f64
+from .evaluation import metric_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,11 +33,6 @@ def _pyplot() -> Any:
     return plt
 
 
-def _metric_columns(table: pd.DataFrame) -> list[str]:
-    key = table.attrs.get("key", table.columns[0])
-    return [c for c in table.columns if c not in (key, "size", "weight")]
-
-
 def plot_group_metric(table: pd.DataFrame, metric: str | None = None, *, ax: Axes | None = None,
                       bins: int = 30) -> Axes:
     """Histogram of one metric over the groups of an :func:`boostrank.evaluate` table, with
@@ -45,7 +41,7 @@ def plot_group_metric(table: pd.DataFrame, metric: str | None = None, *, ax: Axe
     ``metric`` defaults to the table's first metric column; NaN groups are left out.
     """
     plt = _pyplot()
-    names = _metric_columns(table)
+    names = metric_columns(table)
     if metric is None:
         if not names:
             raise ValueError("the table has no metric column.")

@@ -66,7 +66,8 @@ def test_lightgbm_running_margins_equal_full_predictions(ranking):
         groups = curve.groups
         for dataset in ("valid", "constructed", "tuple"):
             g = groups[(groups["round"] == rounds) & (groups["dataset"] == dataset)]
-            assert_allclose(g["ndcg@5"].to_numpy(), expected["ndcg@5"].to_numpy(), atol=1e-12)
+            for metric in ("ndcg@5", "pairwise_accuracy"):
+                assert_allclose(g[metric].to_numpy(), expected[metric].to_numpy(), atol=1e-12)
     # a second fit starts a fresh history
     lgb.train({"objective": br.pairwise_soft_zero_one, "verbose": -1, "num_threads": 2},
               train_set, 2, callbacks=[curve])
@@ -124,3 +125,69 @@ def test_callback_errors(ranking):
     with pytest.raises(AttributeError, match="keep_groups=True"):
         _ = curve.groups
     assert list(curve.history.columns) == ["round", "dataset", "metric"]
+
+
+def test_xgboost_two_class_ordinal_margins_are_not_read_as_probabilities():
+    """Under a custom objective XGBoost starts both classes at 0.5 and grows mirrored trees,
+    so two-class margins sum to 1 like probabilities; the curve must score them as margins."""
+    d = make_ordinal(n_samples=400, n_classes=2, seed=1)
+    dm = xgb.DMatrix(d["X"], d["y"])
+    curve = br.LearningCurve({"t": dm}, keep_groups=True)
+    booster = xgb.train({"num_class": 2, "max_depth": 2, "eta": 0.1,
+                         "disable_default_eval_metric": 1}, dm, 3, obj=br.rps,
+                        callbacks=[curve])
+    margins = booster.predict(dm, output_margin=True)
+    assert np.allclose(margins.sum(axis=1), 1.0) and (margins >= 0).all()  # the trap is real
+    expected = br.evaluate(d["y"], margins, input="margin")
+    got = curve.groups.query("round == 3")
+    assert_allclose(got[["rps", "accuracy", "mae"]].to_numpy(),
+                    expected[["rps", "accuracy", "mae"]].to_numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="ambiguous"):
+        br.evaluate(d["y"], margins)
+
+
+@pytest.mark.parametrize("boosting", ["dart", "rf"])
+def test_lightgbm_dart_and_random_forest_predict_the_whole_model(ranking, boosting):
+    train, valid = ranking
+    params = {"objective": "lambdarank", "boosting": boosting, "verbose": -1, "num_threads": 2,
+              "drop_rate": 0.5, "skip_drop": 0.0, "bagging_fraction": 0.7, "bagging_freq": 1}
+    curve = br.LearningCurve({"v": (valid["X"], valid["y"], valid["group"])},
+                             metrics=["ndcg@5", "pairwise_logistic"])
+    booster = lgb.train(params, lgb.Dataset(train["X"], train["y"], group=train["group"]), 5,
+                        callbacks=[curve])
+    expected = br.evaluate(valid["y"], booster.predict(valid["X"], raw_score=True),
+                           group=valid["group"], metrics=["ndcg@5", "pairwise_logistic"])
+    for metric in ("ndcg@5", "pairwise_logistic"):
+        assert final_summary(curve, "v", metric)["mean"] == pytest.approx(
+            expected[metric].mean(), rel=1e-9)
+
+
+def test_continued_training_counts_rounds_over_the_whole_model(ranking):
+    train, _ = ranking
+    dm = xgb.DMatrix(train["X"], train["y"], group=train["group"])
+    first = xgb.train({"max_depth": 2}, dm, 4, obj=br.pairwise_logistic)
+    curve = br.LearningCurve({"t": dm}, metrics=["ndcg"], every=2)
+    xgb.train({"max_depth": 2}, dm, 3, obj=br.pairwise_logistic, xgb_model=first,
+              callbacks=[curve])
+    assert curve.history["round"].tolist() == [6]
+    ds = lgb.Dataset(train["X"], train["y"], group=train["group"], free_raw_data=False)
+    params = {"objective": br.pairwise_logistic, "verbose": -1}
+    first_lgb = lgb.train(params, ds, 4)
+    curve = br.LearningCurve({"t": (train["X"], train["y"], train["group"])}, metrics=["ndcg"],
+                             every=2)
+    lgb.train(params, ds, 3, init_model=first_lgb, callbacks=[curve])
+    assert curve.history["round"].tolist() == [6, 7]
+
+
+def test_per_group_tables_of_a_curve_summarize(ranking):
+    _, valid = ranking
+    dm = xgb.DMatrix(valid["X"], valid["y"], group=valid["group"])
+    curve = br.LearningCurve({"v": dm}, metrics=["ndcg", "spearman"], keep_groups=True)
+    xgb.train({"max_depth": 2}, dm, 2, obj=br.pairwise_logistic, callbacks=[curve])
+    groups = curve.groups
+    summary = br.summarize(groups[groups["round"] == 2])
+    assert list(summary.index) == ["ndcg@10", "spearman"]
+    assert summary.loc["ndcg@10", "mean"] == pytest.approx(final_summary(curve, "v",
+                                                                         "ndcg@10")["mean"])
+    with pytest.raises(TypeError, match="always margins"):
+        br.LearningCurve({"v": dm}, input="proba")

@@ -315,6 +315,8 @@ def test_dask_evaluate_ordinal_columns_and_summary(client):
                                   want.reset_index(drop=True), check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(br.summarize(got), br.summarize(want), check_exact=False,
                                   rtol=1e-12)
+    with pytest.raises(TypeError, match="must name a column"):
+        evaluate(ddf, label="y", pred=list("abcd"), by="school", weight=df["w"].to_numpy())
 
 
 def test_a_worker_without_training_rows_gets_empty_gradients():

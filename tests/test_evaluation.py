@@ -341,6 +341,7 @@ def test_summary_of_losses_lists_the_highest_as_worst():
         ({"label": "y"}, TypeError, "DataFrame columns"),
         ({"group": [2, 2]}, ValueError, "sum to 4"),
         ({"metrics": ["ndcg", br.NDCG(10)]}, ValueError, "twice"),
+        ({"metrics": ["ndcg@"]}, ValueError, "positive integer"),
     ],
 )
 def test_bad_arguments_get_clear_errors(kwargs, error, match):
@@ -366,6 +367,19 @@ def test_bad_inputs_get_clear_errors():
         br.evaluate([0, 3], np.zeros((2, 3)))
     with pytest.raises(ValueError, match="empty"):
         br.evaluate([], [])
+    with pytest.raises(ValueError, match="rounded probabilities"):
+        br.evaluate([0, 2], [[0.7, 0.2, 0.09], [0.1, 0.3, 0.59]])
+    assert br.evaluate([0, 2], [[0.7, 0.2, 0.09], [0.1, 0.3, 0.59]], input="proba").size
+    for name in ("size", "weight"):
+        with pytest.raises(ValueError, match="rename it"):
+            br.evaluate(df.assign(**{name: [1, 2]}), label="y", pred="p", by=name)
+    with pytest.raises(ValueError, match="rename it"):
+        br.evaluate(df.assign(spearman=[1, 2]), label="y", pred="p", by="spearman",
+                    metrics=["spearman"])
+    table = br.evaluate(df, label="y", pred="p", metrics=["spearman"]).reset_index()
+    assert list(br.summarize(table).index) == ["spearman"]  # no "index" metric
+    table.attrs.clear()
+    assert list(br.summarize(table).index) == ["spearman"]
     with pytest.raises(ValueError, match="`weights`"):
         br.summarize(br.evaluate([1.0, 0.0], [0.2, 0.1]), weights="weight")
     with pytest.raises(ValueError, match="quantiles"):

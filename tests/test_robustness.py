@@ -284,10 +284,20 @@ def test_metric_finite_and_in_range(kind, data):
             p = np.where(np.abs(s) < 1.0, 1.0 + s, 0.0)  # non-negative, with exact zeros
             p[:, 0] += p.sum(axis=1) == 0
             s = p / p.sum(axis=1, keepdims=True)
+            if reading == "auto" and s.shape[1] == 2:  # two-class probabilities: ambiguous
+                with pytest.raises(ValueError, match="ambiguous"):
+                    metric.score(c.y, s, **c.kw)
+                metric = br.RPSMetric(normalize=normalize, input="proba")
         low, high = 0.0, 1.0 if normalize else s.shape[1] - 1.0
     # a few ulps of slack: NDCG's tie averaging rounds to 1 + 2^-52 on all-tied groups
     # (test_ndcg_never_exceeds_one holds that bug to the exact bound)
     low, high = low - ULPS, high + ULPS
+    if kind == "rps" and metric.input == "auto":
+        try:
+            br.ordinal.as_margins(s)
+        except ValueError as exc:  # margins that look like probabilities: refused, not misread
+            assert "ambiguous" in str(exc) or "rounded probabilities" in str(exc)
+            return
     value = metric.score(c.y, s, **c.kw)
     assert isinstance(value, float)
     assert math.isfinite(value)
