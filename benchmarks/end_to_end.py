@@ -141,10 +141,10 @@ def run_rounds(w: Workload, host: str, objective: Any, rounds: int, warmup: int,
         if w.n_classes:
             lparams["num_class"] = w.n_classes
         train_set = lgb.Dataset(w.x, label=w.y, group=w.group, params={"verbose": -1})
-        booster = lgb.Booster(lparams, train_set)
+        lbooster = lgb.Booster(lparams, train_set)
         for i in range(warmup + rounds):
             w0, c0 = time.perf_counter(), time.process_time()
-            booster.update(fobj=timed)
+            lbooster.update(fobj=timed)
             if i == warmup - 1 and timed is not None:
                 timed.wall = timed.cpu = 0.0
             if i >= warmup:
