@@ -186,7 +186,7 @@ def main() -> None:
     only = set(args.only.split(","))
     rng = np.random.default_rng(0)
     rows: list[tuple[str, str, int, float, str, str]] = []
-    jax_note = "" if jx is not None else " (JAX not installed: JAX rows skipped)"
+    jax_note = "" if jx is not None else "JAX rows skipped (--no-jax, or jax not installed)"
 
     n_groups = max(1, int(10_000 * args.scale))
     sizes = np.full(n_groups, 100)
