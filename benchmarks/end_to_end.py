@@ -196,6 +196,9 @@ def layer_study(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|---|---|")
     for layer in args.layers.split(","):
         env = {**os.environ, "NUMBA_THREADING_LAYER": layer}
+        if layer == "tbb":  # pip's tbb puts libtbb.so.12 in <prefix>/lib, off the loader's path
+            env["LD_LIBRARY_PATH"] = os.pathsep.join(
+                p for p in (os.path.join(sys.prefix, "lib"), env.get("LD_LIBRARY_PATH")) if p)
         cmd = [sys.executable, __file__, "--json", "--scale", str(args.scale), "--rounds",
                str(args.rounds), "--warmup", str(args.warmup), "--threads", str(args.threads),
                "--workloads", args.workloads, "--hosts", args.hosts, "--check-layer",
