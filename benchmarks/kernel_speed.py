@@ -1,13 +1,25 @@
 """grad_hess time per call of each objective against a vectorised float64 NumPy implementation
 of the same gradient, side by side in one process.
 
-    python benchmarks/kernel_speed.py [--scale 1.0] [--repeats 5]
+    python benchmarks/kernel_speed.py [--scale 1.0] [--repeats 5] [--no-jax]
 
 Workloads (``--scale`` multiplies the row counts): W1 learning to rank, 1,000,000 rows in
 groups of 100 with 5 grades; W2 per-era regression, 400 eras of 5,000 rows (soft Spearman,
 O(n^2) per era: scaled down to 40 eras by default); W3 ordinal, 1,000,000 rows, 10 classes.
 Median of ``--repeats`` calls after a warm-up, a fresh score array each call (as the hosts
 pass).  The NumPy baseline loops over groups in Python with (n_g, n_g) matrices.
+
+JAX baselines (only when ``jax`` imports; float64, ``jax.jit``, a NumPy array in and out as
+the hosts pass): the same loss written per group (W1, fixed group size 100) or per row (W3),
+its gradient by ``jax.grad`` and the Hessian diagonal as the diagonal of
+``jax.jacfwd(jax.grad(loss))`` per group / row (forward over reverse, the cheapest generic
+autodiff route for a dense per-group Hessian), mapped over groups with ``jax.lax.map``
+in batches (a plain vmap of the W1 Hessian would need ~80 GB).  For RPS the Hessian is
+boostrank's default Gauss-Newton diagonal 2 sum_k (dP_k/dz_c)^2 from ``jax.jacfwd`` of the
+cumulative probabilities.  Each JAX result is checked against boostrank's on the first rows.
+
+W4 skewed groups (a pairwise objective): group sizes from a heavy-tailed distribution (most
+10-50 rows, a few of 5,000+), timed with 1 and with 2 Numba threads.
 """
 
 from __future__ import annotations
@@ -85,14 +97,96 @@ def numpy_soft_spearman(y: np.ndarray, s: np.ndarray, sizes: np.ndarray,
     return grad
 
 
+def jax_baselines(batch: int = 250) -> dict[str, Callable[..., Any]] | None:
+    """Jitted JAX gradient and gradient + Hessian diagonal of pairwise_logistic, softmax_ranking
+    (groups of equal size, as a (n_groups, m) array) and rps (per row); None without JAX."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+
+    def pairwise(s: Any, y: Any) -> Any:
+        u = s[:, None] - s[None, :]
+        return jnp.sum(jnp.where(y[:, None] > y[None, :], jax.nn.softplus(-u), 0.0))
+
+    def softmax(s: Any, y: Any) -> Any:
+        return -jnp.sum(y * jax.nn.log_softmax(s))
+
+    def grouped(loss: Callable[..., Any], hess: bool) -> Callable[..., Any]:
+        g = jax.grad(loss)
+
+        def one(sy: Any) -> Any:
+            s, y = sy
+            if not hess:
+                return g(s, y)
+            return g(s, y), jnp.diagonal(jax.jacfwd(g)(s, y))
+
+        @jax.jit
+        def run(s: Any, y: Any) -> Any:
+            return jax.lax.map(one, (s, y), batch_size=batch)
+
+        return run
+
+    def rps_loss(z: Any, y: Any) -> Any:
+        cum = jnp.cumsum(jax.nn.softmax(z))[:-1]
+        return jnp.sum((cum - (jnp.arange(z.shape[0] - 1) >= y)) ** 2)
+
+    def rps_cum(z: Any) -> Any:
+        return jnp.cumsum(jax.nn.softmax(z))[:-1]
+
+    rps_grad = jax.jit(jax.vmap(jax.grad(rps_loss)))
+
+    @jax.jit
+    def rps_grad_hess(z: Any, y: Any) -> Any:
+        jac = jax.vmap(jax.jacfwd(rps_cum))(z)  # (n, K-1, K)
+        return jax.vmap(jax.grad(rps_loss))(z, y), 2.0 * jnp.sum(jac**2, axis=1)
+
+    return {"pairwise_grad": grouped(pairwise, False), "pairwise_gh": grouped(pairwise, True),
+            "softmax_grad": grouped(softmax, False), "softmax_gh": grouped(softmax, True),
+            "rps_grad": rps_grad, "rps_gh": rps_grad_hess}
+
+
+def jax_call(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call a jitted function on NumPy inputs and wait for NumPy outputs."""
+    out = fn(*args)
+    return tuple(np.asarray(o) for o in out) if isinstance(out, tuple) else np.asarray(out)
+
+
+def check_close(name: str, ours: tuple[np.ndarray, np.ndarray], theirs: tuple[Any, Any]) -> str:
+    """Max relative difference of gradient and Hessian (Hessian floored as boostrank does)."""
+    g, h = (np.asarray(t).reshape(o.shape) for t, o in zip(theirs, ours, strict=True))
+    h = np.maximum(h, 1e-6)
+    dg = np.max(np.abs(g - ours[0])) / max(np.max(np.abs(ours[0])), 1e-300)
+    dh = np.max(np.abs(h - ours[1]) / ours[1])
+    if not (dg < 1e-8 and dh < 1e-8):
+        raise AssertionError(f"JAX {name} disagrees with boostrank: grad {dg:.1e}, hess {dh:.1e}")
+    return f"agrees to {max(dg, dh):.0e}"
+
+
+def skewed_sizes(n_groups: int, rng: np.random.Generator) -> np.ndarray:
+    """Most groups 10-50 rows, about 1 in 1,000 of 5,000-8,000 rows (heavy tail)."""
+    sizes = rng.integers(10, 51, n_groups)
+    big = rng.random(n_groups) < 1e-3
+    big[rng.integers(0, n_groups)] = True  # at least one large group
+    sizes[big] = rng.integers(5000, 8001, int(big.sum()))
+    return sizes
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--no-jax", action="store_true", help="skip the JAX baselines")
+    ap.add_argument("--only", default="W1,W2,W3,W4", help="workloads to run")
     args = ap.parse_args()
+    jx = None if args.no_jax else jax_baselines()
+    only = set(args.only.split(","))
     rng = np.random.default_rng(0)
-    rows = []
+    rows: list[tuple[str, str, int, float, str, str]] = []
+    jax_note = "" if jx is not None else "JAX rows skipped (--no-jax, or jax not installed)"
 
     n_groups = max(1, int(10_000 * args.scale))
     sizes = np.full(n_groups, 100)
@@ -103,51 +197,124 @@ def main() -> None:
     def scores() -> np.ndarray:
         return rng.normal(size=n)
 
-    for name, obj in (("pairwise_logistic", br.pairwise_logistic),
-                      ("pairwise_soft_zero_one", br.pairwise_soft_zero_one),
-                      ("pairwise_logistic(ndcg)", br.PairwiseLogistic(lambda_weight="ndcg"))):
-        t = median_time(lambda s, obj=obj: obj.grad_hess(y, s, group=sizes), scores,
+    if "W1" in only:
+        t_ours = {}
+        for name, obj in (("pairwise_logistic", br.pairwise_logistic),
+                          ("pairwise_soft_zero_one", br.pairwise_soft_zero_one),
+                          ("pairwise_logistic(ndcg)", br.PairwiseLogistic(lambda_weight="ndcg"))):
+            t = median_time(lambda s, obj=obj: obj.grad_hess(y, s, group=sizes), scores,
+                            args.repeats)
+            t_ours[name] = t
+            rows.append(("W1", name, n, t, f"{pairs / t / 1e9:.2f}e9 pairs/s", ""))
+        t_np = median_time(lambda s: numpy_pairwise_logistic(y, s, sizes), scores, 1)
+        rows.append(("W1", "NumPy pairwise_logistic (gradient only)", n, t_np,
+                     f"{pairs / t_np / 1e9:.2f}e9 pairs/s", ""))
+        if jx is not None:
+            y2d = y.reshape(n_groups, 100)
+            s0 = scores()
+            ok = check_close("pairwise", br.pairwise_logistic.grad_hess(y, s0, group=sizes),
+                             jax_call(jx["pairwise_gh"], s0.reshape(n_groups, 100), y2d))
+            # the O(m^3) Hessian route takes minutes on all of W1: time it on 1,000 groups
+            sub = min(n_groups, 1000)
+            for key, label, ng in (("pairwise_grad", "gradient only", n_groups),
+                                   ("pairwise_gh", "gradient + Hessian diagonal", sub)):
+                t = median_time(lambda s, key=key, ng=ng: jax_call(
+                    jx[key], s[:ng * 100].reshape(ng, 100), y2d[:ng]), scores, 3)
+                t *= n_groups / ng
+                note = (f"JAX / boostrank time {t / t_ours['pairwise_logistic']:.1f}x"
+                        + (f"; {ok}; timed on {ng:,} groups, scaled" if ng < n_groups else "")
+                        + (f"; {ok}" if key == "pairwise_gh" and ng == n_groups else ""))
+                rows.append(("W1", f"JAX jit pairwise_logistic ({label})", n, t,
+                             f"{pairs / t / 1e9:.2f}e9 pairs/s", note))
+        t = median_time(lambda s: br.softmax_ranking.grad_hess(y, s, group=sizes), scores,
                         args.repeats)
-        rows.append(("W1", name, n, t, f"{pairs / t / 1e9:.2f}e9 pairs/s"))
-    t_np = median_time(lambda s: numpy_pairwise_logistic(y, s, sizes), scores, 1)
-    rows.append(("W1", "NumPy pairwise_logistic (gradient only)", n, t_np,
-                 f"{pairs / t_np / 1e9:.2f}e9 pairs/s"))
-    t = median_time(lambda s: br.softmax_ranking.grad_hess(y, s, group=sizes), scores,
-                    args.repeats)
-    t_np = median_time(lambda s: numpy_softmax(y, s, sizes), scores, args.repeats)
-    rows.append(("W1", "softmax_ranking", n, t, f"{n / t / 1e6:.0f}e6 rows/s"))
-    rows.append(("W1", "NumPy softmax (gradient only)", n, t_np, f"{n / t_np / 1e6:.0f}e6 rows/s"))
+        t_np = median_time(lambda s: numpy_softmax(y, s, sizes), scores, args.repeats)
+        rows.append(("W1", "softmax_ranking", n, t, f"{n / t / 1e6:.0f}e6 rows/s", ""))
+        rows.append(("W1", "NumPy softmax (gradient only)", n, t_np,
+                     f"{n / t_np / 1e6:.0f}e6 rows/s", ""))
+        if jx is not None:
+            y2d = y.reshape(n_groups, 100)
+            s0 = scores()
+            ok = check_close("softmax", br.softmax_ranking.grad_hess(y, s0, group=sizes),
+                             jax_call(jx["softmax_gh"], s0.reshape(n_groups, 100), y2d))
+            for key, label in (("softmax_grad", "gradient only"),
+                               ("softmax_gh", "gradient + Hessian diagonal")):
+                tj = median_time(lambda s, key=key: jax_call(jx[key], s.reshape(n_groups, 100),
+                                                            y2d), scores, 3)
+                note = (f"JAX / boostrank time {tj / t:.1f}x"
+                        + (f"; {ok}" if key == "softmax_gh" else ""))
+                rows.append(("W1", f"JAX jit softmax_ranking ({label})", n, tj,
+                             f"{n / tj / 1e6:.0f}e6 rows/s", note))
 
-    n_eras = max(1, int(40 * args.scale))
-    era = np.full(n_eras, 5000)
-    n2 = int(era.sum())
-    y2 = rng.random(n2)
-    exact = br.SoftSpearman(method="exact")  # the default ("auto") is the windowed method here
-    t = median_time(lambda s: exact.grad_hess(y2, s, group=era),
-                    lambda: rng.normal(size=n2), max(1, args.repeats // 2))
-    t_np = median_time(lambda s: numpy_soft_spearman(y2, s, era, 1e-3),
-                       lambda: rng.normal(size=n2), 1)
-    rows.append(("W2", "soft_spearman (exact O(n^2))", n2, t, f"{n2 / t / 1e6:.2f}e6 rows/s"))
-    t = median_time(lambda s: br.soft_spearman.grad_hess(y2, s, group=era),
-                    lambda: rng.normal(size=n2), args.repeats)
-    rows.append(("W2", "soft_spearman (windowed, default)", n2, t,
-                 f"{n2 / t / 1e6:.2f}e6 rows/s"))
-    rows.append(("W2", "NumPy soft Spearman (gradient only)", n2, t_np,
-                 f"{n2 / t_np / 1e6:.2f}e6 rows/s"))
+    if "W2" in only:
+        n_eras = max(1, int(40 * args.scale))
+        era = np.full(n_eras, 5000)
+        n2 = int(era.sum())
+        y2 = rng.random(n2)
+        exact = br.SoftSpearman(method="exact")  # the default ("auto") is windowed here
+        t = median_time(lambda s: exact.grad_hess(y2, s, group=era),
+                        lambda: rng.normal(size=n2), max(1, args.repeats // 2))
+        t_np = median_time(lambda s: numpy_soft_spearman(y2, s, era, 1e-3),
+                           lambda: rng.normal(size=n2), 1)
+        rows.append(("W2", "soft_spearman (exact O(n^2))", n2, t,
+                     f"{n2 / t / 1e6:.2f}e6 rows/s", ""))
+        t = median_time(lambda s: br.soft_spearman.grad_hess(y2, s, group=era),
+                        lambda: rng.normal(size=n2), args.repeats)
+        rows.append(("W2", "soft_spearman (windowed, default)", n2, t,
+                     f"{n2 / t / 1e6:.2f}e6 rows/s", ""))
+        rows.append(("W2", "NumPy soft Spearman (gradient only)", n2, t_np,
+                     f"{n2 / t_np / 1e6:.2f}e6 rows/s", ""))
 
-    n3 = max(10, int(1_000_000 * args.scale))
-    y3 = rng.integers(0, 10, n3).astype(np.float64)
-    t = median_time(lambda z: br.rps.grad_hess(y3, z), lambda: rng.normal(size=(n3, 10)),
-                    args.repeats)
-    t_np = median_time(lambda z: numpy_rps(y3, z), lambda: rng.normal(size=(n3, 10)),
-                       args.repeats)
-    rows.append(("W3", "rps", n3, t, f"{n3 / t / 1e6:.0f}e6 rows/s"))
-    rows.append(("W3", "NumPy rps (gradient only)", n3, t_np, f"{n3 / t_np / 1e6:.0f}e6 rows/s"))
+    if "W3" in only:
+        n3 = max(10, int(1_000_000 * args.scale))
+        y3 = rng.integers(0, 10, n3).astype(np.float64)
+        t = median_time(lambda z: br.rps.grad_hess(y3, z), lambda: rng.normal(size=(n3, 10)),
+                        args.repeats)
+        t_np = median_time(lambda z: numpy_rps(y3, z), lambda: rng.normal(size=(n3, 10)),
+                           args.repeats)
+        rows.append(("W3", "rps", n3, t, f"{n3 / t / 1e6:.0f}e6 rows/s", ""))
+        rows.append(("W3", "NumPy rps (gradient only)", n3, t_np,
+                     f"{n3 / t_np / 1e6:.0f}e6 rows/s", ""))
+        if jx is not None:
+            z0 = rng.normal(size=(n3, 10))
+            ok = check_close("rps", br.rps.grad_hess(y3, z0), jax_call(jx["rps_gh"], z0, y3))
+            for key, label in (("rps_grad", "gradient only"),
+                               ("rps_gh", "gradient + Gauss-Newton Hessian")):
+                tj = median_time(lambda z, key=key: jax_call(jx[key], z, y3),
+                                 lambda: rng.normal(size=(n3, 10)), 3)
+                note = (f"JAX / boostrank time {tj / t:.1f}x"
+                        + (f"; {ok}" if key == "rps_gh" else ""))
+                rows.append(("W3", f"JAX jit rps ({label})", n3, tj,
+                             f"{n3 / tj / 1e6:.0f}e6 rows/s", note))
 
-    print("| workload | implementation | rows | seconds/call | throughput |")
-    print("|---|---|---|---|---|")
-    for w, name, nn, t, thr in rows:
-        print(f"| {w} | {name} | {nn:,} | {t:.4f} | {thr} |")
+    if "W4" in only:
+        import numba
+
+        sizes4 = skewed_sizes(max(10, int(40_000 * args.scale)), np.random.default_rng(4))
+        n4 = int(sizes4.sum())
+        y4 = rng.integers(0, 5, n4).astype(np.float64)
+        pairs4 = float((sizes4 * (sizes4 - 1) / 2).sum())
+        big = int((sizes4 >= 5000).sum())
+        by_threads = {}
+        for threads in (1, 2):
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+            c0 = time.process_time()
+            t = median_time(lambda s: br.pairwise_logistic.grad_hess(y4, s, group=sizes4),
+                            lambda: rng.normal(size=n4), args.repeats)
+            cpu = (time.process_time() - c0) / (args.repeats + 1)
+            by_threads[threads] = t
+            rows.append(("W4", f"pairwise_logistic, {threads} thread(s)", n4, t,
+                         f"{pairs4 / t / 1e9:.2f}e9 pairs/s",
+                         f"{big} groups >= 5,000 rows of {sizes4.size:,}; CPU {cpu:.3f} s/call"
+                         + (f"; speed-up {by_threads[1] / t:.2f}x" if threads == 2 else "")))
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+    if jax_note:
+        print(jax_note.strip())
+    print("| workload | implementation | rows | seconds/call | throughput | note |")
+    print("|---|---|---|---|---|---|")
+    for w, name, nn, t, thr, note in rows:
+        print(f"| {w} | {name} | {nn:,} | {t:.4f} | {thr} | {note} |")
 
 
 if __name__ == "__main__":

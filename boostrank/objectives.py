@@ -27,6 +27,7 @@ import weakref
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+import numba
 import numpy as np
 
 from . import _hosts
@@ -390,7 +391,8 @@ class _Pairwise(_Ranking):
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
-        launch(_pw.pairwise_grad_hess, *self._args(b), self._hessians[self.hessian], grad, hess)
+        launch(_pw.pairwise_grad_hess, *self._args(b), self._hessians[self.hessian], grad, hess,
+               numba.get_num_threads())
         return grad, hess
 
 

@@ -112,6 +112,43 @@ def _group_setup(
     return per_row_exp, inv_idcg
 
 
+@nb.njit(**SERIAL)
+def balanced_schedule(offsets: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split the groups into ``n_bins`` lists of about equal pair work, one per thread.
+
+    Cost of a group of m rows: m (m - 1) / 2 pairs plus m rows.  Groups are dealt largest
+    first to the least-loaded bin (LPT), then each bin's groups are put back in row order.
+    Returns (bin_ptr, order): bin b holds groups order[bin_ptr[b]:bin_ptr[b + 1]].  Groups are
+    independent (each writes only its own rows), so results do not depend on the schedule."""
+    n_groups = offsets.size - 1
+    n_bins = max(1, min(n_bins, n_groups))
+    cost = np.empty(n_groups)
+    for g in range(n_groups):
+        m = offsets[g + 1] - offsets[g]
+        cost[g] = 0.5 * m * (m - 1) + m
+    by_cost = np.argsort(-cost, kind="mergesort")
+    load = np.zeros(n_bins)
+    owner = np.empty(n_groups, dtype=np.int64)
+    count = np.zeros(n_bins + 1, dtype=np.int64)
+    for t in range(n_groups):
+        g = by_cost[t]
+        b = 0
+        for c in range(1, n_bins):
+            if load[c] < load[b]:
+                b = c
+        owner[g] = b
+        load[b] += cost[g]
+        count[b + 1] += 1
+    bin_ptr = np.cumsum(count)
+    fill = bin_ptr[:-1].copy()
+    order = np.empty(n_groups, dtype=np.int64)
+    for g in range(n_groups):  # row order inside each bin
+        b = owner[g]
+        order[fill[b]] = g
+        fill[b] += 1
+    return bin_ptr, order
+
+
 @nb.njit(**PARALLEL)
 def pairwise_grad_hess(
     scores: np.ndarray,
@@ -126,9 +163,12 @@ def pairwise_grad_hess(
     hess_kind: int,
     grad: np.ndarray,
     hess: np.ndarray,
+    n_threads: int,
 ) -> None:
-    """Gradient and Hessian diagonal of the summed pairwise loss, written into grad/hess."""
-    n_groups = offsets.size - 1
+    """Gradient and Hessian diagonal of the summed pairwise loss, written into grad/hess.
+
+    ``n_threads``: ``numba.get_num_threads()`` of the caller (passed in because reading it
+    here would stop the kernel from being cached on disk)."""
     inv_t = 1.0 / temperature
     inv_t2 = inv_t * inv_t
     rank = np.zeros(scores.size, dtype=np.int64) if use_ndcg else np.zeros(1, dtype=np.int64)
@@ -136,54 +176,60 @@ def pairwise_grad_hess(
     m = scores.size if use_ndcg else 1
     gain = np.empty(m)
     disc = np.empty(m)
-    for g in nb.prange(n_groups):
-        start = offsets[g]
-        end = offsets[g + 1]
-        for i in range(start, end):
-            grad[i] = 0.0
-            hess[i] = 0.0
-        per_row_exp, inv_idcg = _group_setup(scores, labels, valid, start, end, inv_t, use_ndcg,
-                                             k, rank, expo, gain, disc)
-        for i in range(start, end):
-            if not valid[i]:
-                continue
-            yi = labels[i]
-            ei = expo[i]
-            # row i's sums stay in registers; each pair also updates row j in memory
-            acc_g = 0.0
-            acc_h = 0.0
-            for j in range(i + 1, end):
-                if not valid[j] or labels[j] == yi:
+    # one prange iteration per thread, each over a cost-balanced list of groups: a plain
+    # prange over groups splits them into equal index ranges, unbalanced with skewed sizes
+    bin_ptr, order = balanced_schedule(offsets, n_threads)
+    for b in nb.prange(bin_ptr.size - 1):
+        for t in range(bin_ptr[b], bin_ptr[b + 1]):
+            grp = order[t]
+            start = offsets[grp]
+            end = offsets[grp + 1]
+            for i in range(start, end):
+                grad[i] = 0.0
+                hess[i] = 0.0
+            per_row_exp, inv_idcg = _group_setup(scores, labels, valid, start, end, inv_t, use_ndcg,
+                                                 k, rank, expo, gain, disc)
+            for i in range(start, end):
+                if not valid[i]:
                     continue
-                i_higher = yi > labels[j]
-                sign = 1.0 if i_higher else -1.0  # +1: i is the preferred row
-                c = weights[i] if i_higher else weights[j]
-                if use_ndcg:  # |Delta NDCG_ij| from per-row gains and discounts
-                    c *= abs((gain[i] - gain[j]) * (disc[i] - disc[j])) * inv_idcg
-                if per_row_exp:
-                    inv_den = 1.0 / (ei + expo[j])
-                    sp = (ei if i_higher else expo[j]) * inv_den  # sigma(u), u = (s_hi - s_lo)/T
-                    sn = (expo[j] if i_higher else ei) * inv_den
-                else:
-                    sp, sn = sigmoid_both(sign * (scores[i] - scores[j]) * inv_t)
-                q = sp * sn
-                if loss_kind == SOFT_ZERO_ONE:
-                    d1 = -q
-                    d2 = q * (sp - sn)
-                else:
-                    d1 = -sn
-                    d2 = q
-                g = sign * c * d1 * inv_t  # added to row i, subtracted from row j
-                h = c * (q if hess_kind == HESS_LOGISTIC_CURVATURE else d2) * inv_t2
-                acc_g += g
-                acc_h += h
-                grad[j] -= g
-                hess[j] += h
-            grad[i] += acc_g
-            hess[i] += acc_h
-        for i in range(start, end):
-            if not hess[i] > HESSIAN_FLOOR:
-                hess[i] = HESSIAN_FLOOR
+                yi = labels[i]
+                ei = expo[i]
+                # row i's sums stay in registers; each pair also updates row j in memory
+                acc_g = 0.0
+                acc_h = 0.0
+                for j in range(i + 1, end):
+                    if not valid[j] or labels[j] == yi:
+                        continue
+                    i_higher = yi > labels[j]
+                    sign = 1.0 if i_higher else -1.0  # +1: i is the preferred row
+                    c = weights[i] if i_higher else weights[j]
+                    if use_ndcg:  # |Delta NDCG_ij| from per-row gains and discounts
+                        c *= abs((gain[i] - gain[j]) * (disc[i] - disc[j])) * inv_idcg
+                    if per_row_exp:
+                        inv_den = 1.0 / (ei + expo[j])
+                        # sigma(u), u = (s_hi - s_lo)/T
+                        sp = (ei if i_higher else expo[j]) * inv_den
+                        sn = (expo[j] if i_higher else ei) * inv_den
+                    else:
+                        sp, sn = sigmoid_both(sign * (scores[i] - scores[j]) * inv_t)
+                    q = sp * sn
+                    if loss_kind == SOFT_ZERO_ONE:
+                        d1 = -q
+                        d2 = q * (sp - sn)
+                    else:
+                        d1 = -sn
+                        d2 = q
+                    g = sign * c * d1 * inv_t  # added to row i, subtracted from row j
+                    h = c * (q if hess_kind == HESS_LOGISTIC_CURVATURE else d2) * inv_t2
+                    acc_g += g
+                    acc_h += h
+                    grad[j] -= g
+                    hess[j] += h
+                grad[i] += acc_g
+                hess[i] += acc_h
+            for i in range(start, end):
+                if not hess[i] > HESSIAN_FLOOR:
+                    hess[i] = HESSIAN_FLOOR
 
 
 @nb.njit(**PARALLEL)
