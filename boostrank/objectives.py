@@ -596,7 +596,6 @@ class SoftSpearman(Objective):
             return hit[4]
         ranks = np.empty(b.n_rows)
         launch(_sp.spearman_label_ranks, b.labels, b.valid, b.offsets, tau, ranks)
-        ranks.flags.writeable = False
         with _CACHE_LOCK:
             self._rank_cache = (tau, b.offsets.copy(), b.valid.copy(), b.labels.copy(), ranks)
         return ranks
