@@ -139,9 +139,14 @@ def spearman_contenders(hosts: list[str], extended: bool) -> list[Contender]:
         ("soft_spearman(pair_magnitude)", br.SoftSpearman(hessian="pair_magnitude")),
         ("combined_loss", br.combined_loss),
     ]
-    if extended:
+    if extended:  # tau relative to the scores' spread; CombinedLoss is MSE-led at large tau
         objs += [("soft_spearman(reg=1e-2)", br.SoftSpearman(regularization_strength=1e-2)),
-                 ("soft_spearman(reg=1e-1)", br.SoftSpearman(regularization_strength=1e-1))]
+                 ("soft_spearman(reg=1e-1)", br.SoftSpearman(regularization_strength=1e-1)),
+                 ("soft_spearman(reg=1)", br.SoftSpearman(regularization_strength=1.0)),
+                 ("combined_loss(reg=1e-1)", br.CombinedLoss(regularization_strength=1e-1)),
+                 ("combined_loss(reg=1)", br.CombinedLoss(regularization_strength=1.0)),
+                 ("combined_loss(reg=1,mse=1)",
+                  br.CombinedLoss(mse_weight=1.0, regularization_strength=1.0))]
     builtins = {"xgboost": ["reg:squarederror"], "lightgbm": ["regression"]}
     out: list[Contender] = []
     for h in hosts:
@@ -172,6 +177,13 @@ BUILTINS = {"rank:ndcg", "rank:pairwise", "lambdarank", "rank_xendcg", "reg:squa
 Results = dict[str, dict[tuple[str, str], list[dict[str, float]]]]
 
 
+ONLY: list[str] = []  # --only: labels to run besides the built-ins (empty: all)
+
+
+def selected(contenders: list[Contender]) -> list[Contender]:
+    return [c for c in contenders if not ONLY or c[1] in BUILTINS or c[1] in ONLY]
+
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -189,7 +201,7 @@ def run_letor(name: str, args: argparse.Namespace, res: Results) -> None:
     for fold in args.folds:
         d = letor_fold(name, fold)
         (x, y, g), valid, (xt, yt, gt) = d["train"], d["valid"], d["test"]
-        for host, label, obj in ranking_contenders(args.hosts, args.extended):
+        for host, label, obj in selected(ranking_contenders(args.hosts, args.extended)):
             pred, trees, secs = fit_predict(host, obj, (x, y, g), valid, xt, br.NDCG(k=10),
                                             args.rounds, args.patience, 0)
             s = rank_scores(yt, pred, gt) | {"trees": trees, "secs": secs}
@@ -207,7 +219,7 @@ def run_yahoo(args: argparse.Namespace, res: Results) -> None:
         rows = np.repeat(is_valid, g)
         train = (x[~rows], y[~rows], g[~is_valid])
         valid = (x[rows], y[rows], g[is_valid])
-        for host, label, obj in ranking_contenders(args.hosts, args.extended):
+        for host, label, obj in selected(ranking_contenders(args.hosts, args.extended)):
             pred, trees, secs = fit_predict(host, obj, train, valid, xt, br.NDCG(k=10),
                                             args.rounds, args.patience, seed)
             s = rank_scores(yt, pred, gt) | {"trees": trees, "secs": secs}
@@ -247,7 +259,7 @@ def run_chem97_spearman(args: argparse.Namespace, res: Results) -> None:
             train = (x[sel["tr"]], y[sel["tr"]], sizes[tr_g])
             valid = (x[sel["va"]], y[sel["va"]], sizes[va_g])
             yt = y[sel["te"]]
-            for host, label, obj in spearman_contenders(args.hosts, args.extended):
+            for host, label, obj in selected(spearman_contenders(args.hosts, args.extended)):
                 pred, trees, secs = fit_predict(host, obj, train, valid, x[sel["te"]],
                                                 br.SpearmanMetric(), args.rounds,
                                                 args.patience, seed)
@@ -282,7 +294,7 @@ def run_ordinal(name: str, args: argparse.Namespace, res: Results) -> None:
             xtr, ytr = x[~te], y[~te]
             train = (xtr[~inner], ytr[~inner], None)
             valid = (xtr[inner], ytr[inner], None)
-            for host, label, obj in ordinal_contenders(args.hosts, args.extended):
+            for host, label, obj in selected(ordinal_contenders(args.hosts, args.extended)):
                 regression = label in ("reg:squarederror", "regression")
                 extra = {} if regression else {"num_class": k}
                 metric = _mae_metric(host) if regression else br.RPSMetric()
@@ -373,10 +385,13 @@ def main() -> None:
     ap.add_argument("--patience", type=int, default=30, help="early-stopping patience")
     ap.add_argument("--extended", action="store_true",
                     help="also temperature, Hessian, regularisation and group-scale variants")
+    ap.add_argument("--only", default="",
+                    help="semicolon list of objective labels to run (built-ins always run)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: fold 1, 30 rounds, patience 5, MQ2008 and wine only")
     args = ap.parse_args()
     args.hosts = args.hosts.split(",")
+    ONLY.extend(x for x in args.only.split(";") if x)
     tasks = args.tasks.split(",")
     if args.quick:
         args.folds, args.rounds, args.patience = [1], 30, 5
