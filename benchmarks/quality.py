@@ -363,7 +363,10 @@ def tables(task: str, rows: dict[tuple[str, str], list[dict[str, float]]],
             diff = v - bis[best]
             sd = diff.std(ddof=1) if diff.size > 1 else np.nan
             t = diff.mean() / (sd / np.sqrt(diff.size)) if sd and sd > 0 else np.nan
-            tag = " (best built-in)" if lab == best else ""
+            if lab == best:
+                print(f"| {host} | {lab} (best built-in) | {per} | reference | - |")
+                continue
+            tag = ""
             print(f"| {host} | {lab}{tag} | {per} | {diff.mean():+.4f} ± {sd:.4f} | {t:+.2f} |")
     sys.stdout.flush()
 
