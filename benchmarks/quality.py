@@ -1,6 +1,6 @@
 """Real-data quality study: every boostrank objective against the hosts' built-ins, one protocol.
 
-    python benchmarks/quality.py                       # the default study (about 30-40 min, 2 cores)
+    python benchmarks/quality.py                       # default study (~40 min, 2 cores)
     python benchmarks/quality.py --quick               # smoke run: fold 1, 30 rounds, MQ2008 + wine
     python benchmarks/quality.py --tasks letor --hosts xgboost --folds 1 2 --rounds 300
     python benchmarks/quality.py --tasks chem97,ordinal --seeds 0 1 2 --extended
@@ -46,12 +46,13 @@ import platform
 import sys
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import xgboost as xgb
-from _data import letor_fold, load, sizes_of, stratified_split
+from _data import letor_fold, load, stratified_split
 
 import boostrank as br
 
@@ -411,10 +412,10 @@ def main() -> None:
         if task == "letor":
             for name in args.letor.split(","):
                 run_letor(name, args, res)
-                tables(name, res[name], RANK_METRICS + ["ndcg@10*"], "ndcg@10", True)
+                tables(name, res[name], [*RANK_METRICS, "ndcg@10*"], "ndcg@10", True)
         elif task == "yahoo":
             run_yahoo(args, res)
-            tables("yahoo", res["yahoo"], RANK_METRICS + ["ndcg@10*"], "ndcg@10", True)
+            tables("yahoo", res["yahoo"], [*RANK_METRICS, "ndcg@10*"], "ndcg@10", True)
         elif task == "chem97":
             run_chem97_spearman(args, res)
             tables("chem97 spearman", res["chem97 spearman"],
