@@ -190,17 +190,24 @@ class NDCG(Metric):
         return out
 
 
-class SpearmanMetric(Metric):
-    """Mean per-group Spearman rank correlation (exact ranks, ties averaged)."""
+class _Correlation(Metric):
+    """Shared by the per-group correlations: one kernel call over all groups."""
 
-    name = "spearman"
+    _kernel: ClassVar[Any]
 
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
         out = np.empty(offsets.size - 1)
-        launch(_mk.spearman_groups, s, y, valid, offsets, out)
+        launch(self._kernel, s, y, valid, offsets, out)
         return out
+
+
+class SpearmanMetric(_Correlation):
+    """Mean per-group Spearman rank correlation (exact ranks, ties averaged)."""
+
+    name = "spearman"
+    _kernel = staticmethod(_mk.spearman_groups)
 
 
 class _AveragePrecisionOrRank(Metric):
@@ -253,17 +260,11 @@ class MRR(_AveragePrecisionOrRank):
     _output = 1
 
 
-class PearsonMetric(Metric):
+class PearsonMetric(_Correlation):
     """Mean per-group Pearson (linear) correlation of scores and labels."""
 
     name = "pearson"
-
-    def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
-                  where: Any = None, offsets: I64 | None = None) -> F64:
-        s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
-        out = np.empty(offsets.size - 1)
-        launch(_mk.pearson_groups, s, y, valid, offsets, out)
-        return out
+    _kernel = staticmethod(_mk.pearson_groups)
 
 
 class PairwiseAccuracy(Metric):
