@@ -35,7 +35,8 @@ mean over the group's rows for row losses (pairwise, RPS).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,19 @@ class _Rows:
     labels: F64
     valid: np.ndarray
     offsets: I64
-    ordinal: bool
+    _ap_rr: dict[int | None, tuple[F64, F64]] = field(default_factory=dict)
+
+    @cached_property
+    def proba(self) -> F64:
+        """softmax of (n, K) margins, computed once for every ordinal metric."""
+        return _ordinal.predict_proba(self.scores)
+
+    def ap_rr(self, k: int | None) -> tuple[F64, F64]:
+        """AP@k and RR@k per group: one kernel pass serves both MAP@k and MRR@k."""
+        if k not in self._ap_rr:
+            self._ap_rr[k] = _metrics.average_precision_and_rank(
+                self.scores, self.labels, self.valid, self.offsets, k)
+        return self._ap_rr[k]
 
     def group_mean(self, per_row: F64) -> F64:
         """Mean of a per-row quantity over each group's valid rows (NaN for none)."""
@@ -91,6 +104,13 @@ def _metric_scorer(metric: _metrics.Metric) -> _Scorer:
             return r.group_mean(per_row)
         return score_rows
 
+    if isinstance(metric, _metrics._AveragePrecisionOrRank):
+        ranked = metric
+
+        def score_ap_rr(r: _Rows) -> F64:
+            return ranked.pick(r.ap_rr(ranked.k))
+        return score_ap_rr
+
     def score_groups(r: _Rows) -> F64:
         return metric.per_group(r.labels, r.scores, where=r.valid, offsets=r.offsets)
     return score_groups
@@ -109,15 +129,12 @@ def _loss_scorer(objective: _objectives.Objective) -> _Scorer:
 
 def _ordinal_scorer(name: str, class_values: Any) -> _Scorer:
     def score(r: _Rows) -> F64:
-        p = _ordinal.predict_proba(r.scores)
-        n_classes = p.shape[1]
+        p = r.proba
         labels = np.where(r.valid, r.labels, 0).astype(np.int64)
         if name == "accuracy":
             return r.group_mean((p.argmax(axis=1) == labels).astype(np.float64))
-        values = (np.arange(n_classes, dtype=np.float64) if class_values is None
-                  else as_f64(class_values, "class_values"))
-        return r.group_mean(np.abs(_ordinal.expected_value(p, values, input="proba")
-                                   - values[labels]))
+        values = _ordinal.class_values_of(class_values, p.shape[1])
+        return r.group_mean(np.abs(p @ values - values[labels]))
     return score
 
 
@@ -334,7 +351,7 @@ def evaluate(
                 f"{labels[bad][0]!r}. Map ordered classes to 0..K-1 (wine quality 3..9 -> y - 3)."
             )
 
-    rows = _Rows(scores, labels, valid, offsets, ordinal)
+    rows = _Rows(scores, labels, valid, offsets)
     if metrics is None:
         metrics = ORDINAL_METRICS if ordinal else RANKING_METRICS
     elif isinstance(metrics, str):

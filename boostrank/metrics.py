@@ -226,14 +226,25 @@ class _AveragePrecisionOrRank(Metric):
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
-        valid &= y >= 0
-        out = (np.empty(offsets.size - 1), np.empty(offsets.size - 1))
-        launch(_mk.ap_rr_groups, s, y, valid, offsets, self.k or 0, out[0], out[1])
-        values = out[self._output]
-        np.minimum(values, 1.0, out=values)
+        return self.pick(average_precision_and_rank(s, y, valid, offsets, self.k))
+
+    def pick(self, both: tuple[F64, F64]) -> F64:
+        """This metric's values from :func:`average_precision_and_rank`'s pair, with the
+        conventions applied (``both`` is left unchanged)."""
+        values = np.minimum(both[self._output], 1.0)
         if self.no_relevant_score is not None:
             values[np.isnan(values)] = self.no_relevant_score
         return values
+
+
+def average_precision_and_rank(scores: F64, labels: F64, valid: np.ndarray, offsets: I64,
+                               k: int | None) -> tuple[F64, F64]:
+    """Per-group AP@k and reciprocal rank@k of flat, validated rows in one kernel pass (NaN
+    for groups without a relevant row); rows with labels < 0 do not count."""
+    out = (np.empty(offsets.size - 1), np.empty(offsets.size - 1))
+    launch(_mk.ap_rr_groups, scores, labels, valid & (labels >= 0), offsets, k or 0, out[0],
+           out[1])
+    return out
 
 
 class MAP(_AveragePrecisionOrRank):

@@ -98,14 +98,17 @@ def expected_value(margins: Any, class_values: Any = None, *, input: str = "marg
     [4.1]
     """
     p = predict_proba(margins, input)
-    n_classes = p.shape[1]
+    return np.asarray(p @ class_values_of(class_values, p.shape[1]))
+
+
+def class_values_of(class_values: Any, n_classes: int) -> F64:
+    """The value of each class: ``class_values`` checked, or 0..K-1 when None."""
     if class_values is None:
-        values = np.arange(n_classes, dtype=np.float64)
-    else:
-        values = as_f64(class_values, "class_values")
-        if values.shape != (n_classes,):
-            raise ValueError(
-                f"`class_values` must have one value per class ({n_classes}), got shape "
-                f"{values.shape}."
-            )
-    return np.asarray(p @ values)
+        return np.arange(n_classes, dtype=np.float64)
+    values = as_f64(class_values, "class_values")
+    if values.shape != (n_classes,):
+        raise ValueError(
+            f"`class_values` must have one value per class ({n_classes}), got shape "
+            f"{values.shape}."
+        )
+    return values

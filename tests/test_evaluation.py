@@ -367,6 +367,8 @@ def test_bad_inputs_get_clear_errors():
         br.evaluate([0, 3], np.zeros((2, 3)))
     with pytest.raises(ValueError, match="empty"):
         br.evaluate([], [])
+    with pytest.raises(ValueError, match="one value per class"):
+        br.evaluate([0, 2], np.zeros((2, 3)), metrics=["mae"], class_values=[1, 2])
     with pytest.raises(ValueError, match="rounded probabilities"):
         br.evaluate([0, 2], [[0.7, 0.2, 0.09], [0.1, 0.3, 0.59]])
     assert br.evaluate([0, 2], [[0.7, 0.2, 0.09], [0.1, 0.3, 0.59]], input="proba").size

@@ -344,7 +344,6 @@ def _abs_diff_sum(v: float, cs: np.ndarray, cpre: np.ndarray, lo: int, n: int,
 @nb.njit(**SERIAL)
 def _windowed_group(
     scores: np.ndarray,
-    labels: np.ndarray,
     weights: np.ndarray,
     valid: np.ndarray,
     start: int,
@@ -375,20 +374,15 @@ def _windowed_group(
     wbar = wsum / m
     idx = np.empty(m, dtype=np.int64)
     x = np.empty(m, dtype=np.float64)
-    y = np.empty(m, dtype=np.float64)
+    b = np.empty(m, dtype=np.float64)  # centred label soft ranks, precomputed per row
     t = 0
     for i in range(start, end):
         if valid[i]:
             idx[t] = i
             x[t] = scores[i]
-            t += 1
-    mean = 0.5 * m
-    b = y  # reuse: b per row (compacted order), from the precomputed label soft ranks
-    t = 0
-    for i in range(start, end):
-        if valid[i]:
             b[t] = label_ranks[i]
             t += 1
+    mean = 0.5 * m
     order, first, u, cnt, ab, hi, nblk = _windowed_soft_rank(x, inv)
     big_a = 0.0
     big_b = 0.0
@@ -573,7 +567,7 @@ def spearman_loss_groups(
     dummy = np.empty(0)
     for g in nb.prange(n_groups):
         if _use_window(method, offsets[g + 1] - offsets[g]):
-            out[g] = _windowed_group(scores, labels, weights, valid, offsets[g], offsets[g + 1],
+            out[g] = _windowed_group(scores, weights, valid, offsets[g], offsets[g + 1],
                                      label_ranks, tau, False, HESS_GAUSS_NEWTON, 1.0, dummy,
                                      dummy)
             continue
@@ -604,7 +598,7 @@ def spearman_grad_hess(
         start = offsets[g]
         end = offsets[g + 1]
         if _use_window(method, end - start):
-            _windowed_group(scores, labels, weights, valid, start, end, label_ranks, tau, True,
+            _windowed_group(scores, weights, valid, start, end, label_ranks, tau, True,
                             hess_kind, tie_step, grad, hess)
             continue
         for i in range(start, end):
