@@ -35,9 +35,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _hosts
-from ._config import launch
+from ._backend import backend, check_device
 from ._groups import resolve_offsets
-from ._kernels import metrics as _mk
 from ._validation import F64, I64, as_f64, check_choice, check_mask, row_weights
 from .ordinal import INPUTS, as_margins
 
@@ -65,6 +64,20 @@ class Metric:
     higher_is_better: ClassVar[bool] = True
     #: (n, K) predictions are one row per sample (RPS), not padded lists.
     _multiclass: ClassVar[bool] = False
+    #: "cpu", "cuda" or "auto": where the per-group kernel runs (the averaging stays on the
+    #: host; per-group values are small).
+    device: str = "cpu"
+
+    def _run(self, kernel_name: str, *host_args: Any) -> tuple[F64, ...]:
+        """Run ``kernels.metrics.<kernel_name>`` on this metric's device: the inputs are the
+        leading host arrays/scalars of ``host_args``; the trailing ``n_out`` sizes give the
+        outputs, returned as host arrays."""
+        xp = backend(self.device)
+        *inputs, n_groups, n_out = host_args
+        args = [xp.put(a) if isinstance(a, np.ndarray) else a for a in inputs]
+        outs = [xp.empty(n_groups) for _ in range(n_out)]
+        xp.run(getattr(xp.kernels.metrics, kernel_name), *args, *outs)
+        return tuple(xp.host(o) for o in outs)
 
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
@@ -163,7 +176,8 @@ class NDCG(Metric):
     are ignored.  See the module docstring for the conventions."""
 
     def __init__(self, k: int | None = 10, gain: str = "exponential",
-                 no_relevant_score: float | None = 0.0) -> None:
+                 no_relevant_score: float | None = 0.0, device: str = "cpu") -> None:
+        self.device = check_device(device)
         if k is not None and (int(k) != k or k < 1):
             raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
         if gain not in ("exponential", "linear"):
@@ -182,8 +196,8 @@ class NDCG(Metric):
                 f"`y_true` has relevance labels up to {y[valid].max()}; the exponential gain "
                 "2^y - 1 needs labels <= 31. Use gain='linear' or rescale the labels to grades."
             )
-        out = np.empty(offsets.size - 1)
-        launch(_mk.ndcg_groups, s, y, valid, offsets, self.k or 0, self.gain == "exponential", out)
+        (out,) = self._run("ndcg_groups", s, y, valid, offsets, self.k or 0,
+                           self.gain == "exponential", offsets.size - 1, 1)
         np.minimum(out, 1.0, out=out)  # the tie-averaged and ideal DCG may round 1 ulp apart
         if self.no_relevant_score is not None:
             out[np.isnan(out)] = self.no_relevant_score
@@ -193,21 +207,22 @@ class NDCG(Metric):
 class _Correlation(Metric):
     """Shared by the per-group correlations: one kernel call over all groups."""
 
-    _kernel: ClassVar[Any]
+    _kernel: ClassVar[str]
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = check_device(device)
 
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
-        out = np.empty(offsets.size - 1)
-        launch(self._kernel, s, y, valid, offsets, out)
-        return out
+        return self._run(self._kernel, s, y, valid, offsets, offsets.size - 1, 1)[0]
 
 
 class SpearmanMetric(_Correlation):
     """Mean per-group Spearman rank correlation (exact ranks, ties averaged)."""
 
     name = "spearman"
-    _kernel = staticmethod(_mk.spearman_groups)
+    _kernel = "spearman_groups"
 
 
 class _AveragePrecisionOrRank(Metric):
@@ -216,7 +231,9 @@ class _AveragePrecisionOrRank(Metric):
     _prefix: ClassVar[str]
     _output: ClassVar[int]
 
-    def __init__(self, k: int | None = 10, no_relevant_score: float | None = 0.0) -> None:
+    def __init__(self, k: int | None = 10, no_relevant_score: float | None = 0.0,
+                 device: str = "cpu") -> None:
+        self.device = check_device(device)
         if k is not None and (int(k) != k or k < 1):
             raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
         self.k = None if k is None else int(k)
@@ -226,7 +243,7 @@ class _AveragePrecisionOrRank(Metric):
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
-        return self.pick(average_precision_and_rank(s, y, valid, offsets, self.k))
+        return self.pick(average_precision_and_rank(s, y, valid, offsets, self.k, self.device))
 
     def pick(self, both: tuple[F64, F64]) -> F64:
         """This metric's values from :func:`average_precision_and_rank`'s pair, with the
@@ -238,13 +255,13 @@ class _AveragePrecisionOrRank(Metric):
 
 
 def average_precision_and_rank(scores: F64, labels: F64, valid: np.ndarray, offsets: I64,
-                               k: int | None) -> tuple[F64, F64]:
+                               k: int | None, device: str = "cpu") -> tuple[F64, F64]:
     """Per-group AP@k and reciprocal rank@k of flat, validated rows in one kernel pass (NaN
     for groups without a relevant row); rows with labels < 0 do not count."""
-    out = (np.empty(offsets.size - 1), np.empty(offsets.size - 1))
-    launch(_mk.ap_rr_groups, scores, labels, valid & (labels >= 0), offsets, k or 0, out[0],
-           out[1])
-    return out
+    runner = MAP(device=device)
+    ap, rr = runner._run("ap_rr_groups", scores, labels, valid & (labels >= 0), offsets, k or 0,
+                         offsets.size - 1, 2)
+    return ap, rr
 
 
 class MAP(_AveragePrecisionOrRank):
@@ -275,7 +292,7 @@ class PearsonMetric(_Correlation):
     """Mean per-group Pearson (linear) correlation of scores and labels."""
 
     name = "pearson"
-    _kernel = staticmethod(_mk.pearson_groups)
+    _kernel = "pearson_groups"
 
 
 class PairwiseAccuracy(Metric):
@@ -283,13 +300,15 @@ class PairwiseAccuracy(Metric):
 
     name = "pairwise_accuracy"
 
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = check_device(device)
+
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
         valid &= y >= 0
-        out = np.empty(offsets.size - 1)
-        launch(_mk.pairwise_accuracy_groups, s, y, valid, offsets, out)
-        return out
+        return self._run("pairwise_accuracy_groups", s, y, valid, offsets, offsets.size - 1,
+                         1)[0]
 
 
 class RPSMetric(Metric):
@@ -306,8 +325,10 @@ class RPSMetric(Metric):
     higher_is_better = False
     _multiclass = True
 
-    def __init__(self, normalize: bool = False, input: str = "auto") -> None:
+    def __init__(self, normalize: bool = False, input: str = "auto",
+                 device: str = "cpu") -> None:
         check_choice(input, "input", INPUTS)
+        self.device = check_device(device)
         self.normalize = bool(normalize)
         self.input = input
 
@@ -317,7 +338,8 @@ class RPSMetric(Metric):
     def per_row(self, y_true: Any, y_pred: Any, *, where: Any = None) -> F64:
         from .objectives import RankedProbabilityScore
 
-        return np.asarray(RankedProbabilityScore(normalize=self.normalize).loss(
+        return np.asarray(RankedProbabilityScore(normalize=self.normalize,
+                                                 device=self.device).loss(
             y_true, self._margins(y_pred), where=where, reduction="none"))
 
     @staticmethod

@@ -32,12 +32,12 @@ import numpy as np
 
 from . import _hosts
 from . import ordinal as _ordinal
-from ._config import HESSIAN_FLOOR, launch
+from ._backend import backend, check_device
+from ._config import launch
 from ._groups import resolve_offsets
 from ._kernels import pairwise as _pw
 from ._kernels import rps as _rps
 from ._kernels import scaling as _scaling
-from ._kernels import softmax as _sm
 from ._kernels import spearman as _sp
 from ._validation import (
     B1,
@@ -179,10 +179,19 @@ class Objective:
         """Hook for label checks of a particular loss."""
 
     # ----------------------------------------------------------------- kernels (subclasses)
-    def _loss_parts(self, b: Batch) -> F64:
+    #: "cpu", "cuda" or "auto"; set by every subclass's ``__init__``.
+    device: str = "cpu"
+
+    def _backend(self) -> Any:
+        """Where this call's kernels run (see :mod:`boostrank._backend`)."""
+        return backend(self.device)
+
+    def _loss_parts(self, b: Batch, xp: Any) -> F64:
+        """Per-row or per-group loss values (host array)."""
         raise NotImplementedError
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        """Gradient and Hessian as arrays of backend ``xp`` (device arrays on the GPU)."""
         raise NotImplementedError
 
     # ----------------------------------------------------------------- public API
@@ -201,7 +210,7 @@ class Objective:
         or "none" (per row or per group, see the class docstring)."""
         check_choice(reduction, "reduction", REDUCTIONS)
         b = self._batch(y_true, y_pred, group, qid, weight, where)
-        parts = self._loss_parts(b)
+        parts = self._loss_parts(b, self._backend())
         if reduction == "sum":
             return float(parts.sum())
         if reduction == "none":
@@ -227,8 +236,9 @@ class Objective:
         """Gradient of ``loss(..., reduction="sum")`` and the Hessian diagonal used, both
         shaped like ``y_pred``; Hessians are finite and strictly positive."""
         b = self._batch(y_true, y_pred, group, qid, weight, where)
-        grad, hess = self._grad_hess(b)
-        return grad.reshape(b.shape), hess.reshape(b.shape)
+        xp = self._backend()
+        grad, hess = self._grad_hess(b, xp)
+        return xp.host(grad).reshape(b.shape), xp.host(hess).reshape(b.shape)
 
     def __call__(self, y_true_or_preds: Any, y_pred_or_data: Any, sample_weight: Any = None,
                  group: Any = None) -> tuple[F64, F64]:
@@ -250,8 +260,10 @@ class Objective:
         else:
             call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight, group)
             b, host = self._host_batch(call, self._host_preds(call.y_pred)), call.host
-        grad, hess = self._grad_hess(b)
-        return self._host_scale(b, grad, hess, host)
+        xp = self._backend()
+        grad, hess = self._grad_hess(b, xp)
+        self._host_scale(b, grad, hess, host, xp)
+        return xp.for_host(grad, hess, host)
 
     def _host_preds(self, preds: Any) -> np.ndarray:
         preds = np.asarray(preds)
@@ -289,9 +301,13 @@ class Objective:
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
-    def _host_scale(self, b: Batch, grad: F64, hess: F64, host: str) -> tuple[F64, F64]:
-        """What the host receives: ``grad_hess`` times a constant per group (identity here)."""
-        return grad, hess
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # objects pickled before ``device`` existed ran on the CPU
+        self.__dict__.update({"device": "cpu", **state})
+
+    def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
+        """What the host receives: ``grad_hess`` times a constant per group, applied in place
+        (identity here)."""
 
     @property
     def metric(self) -> Any:
@@ -338,10 +354,10 @@ class _Ranking(Objective):
 
     group_scale: str | None
 
-    def _host_scale(self, b: Batch, grad: F64, hess: F64, host: str) -> tuple[F64, F64]:
+    def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
         if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
-            return lambdarank_group_scale(grad, hess, b.offsets)
-        return grad, hess
+            xp.run(xp.kernels.scaling.lambdarank_scale_inplace, grad, hess,
+                   xp.batch(b).offsets)
 
 
 # --------------------------------------------------------------------------- pairwise
@@ -358,7 +374,9 @@ class _Pairwise(_Ranking):
         k: int | None = None,
         hessian: str | None = None,
         group_scale: str | None = "auto",
+        device: str = "cpu",
     ) -> None:
+        self.device = check_device(device)
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
         self.temperature = check_positive(temperature, "temperature")
         self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
@@ -379,20 +397,21 @@ class _Pairwise(_Ranking):
                 "use the gain 2^y - 1 and need labels <= 31. Rescale the labels to grades."
             )
 
-    def _args(self, b: Batch) -> tuple[Any, ...]:
-        return (b.scores, b.labels, b.weights, b.valid, b.offsets, self.temperature,
+    def _args(self, b: Batch, xp: Any) -> tuple[Any, ...]:
+        d = xp.batch(b)
+        return (d.scores, d.labels, d.weights, d.valid, d.offsets, self.temperature,
                 self._loss_kind, self.lambda_weight == "ndcg", self.k or 0)
 
-    def _loss_parts(self, b: Batch) -> F64:
-        out = np.empty(b.n_rows)
-        launch(_pw.pairwise_loss_rows, *self._args(b), out)
-        return out
+    def _loss_parts(self, b: Batch, xp: Any) -> F64:
+        out = xp.empty(b.n_rows)
+        xp.run(xp.kernels.pairwise.pairwise_loss_rows, *self._args(b, xp), out)
+        return xp.host(out)
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
-        grad = np.empty(b.n_rows)
-        hess = np.empty(b.n_rows)
-        launch(_pw.pairwise_grad_hess, *self._args(b), self._hessians[self.hessian], grad, hess,
-               numba.get_num_threads())
+    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        grad = xp.empty(b.n_rows)
+        hess = xp.empty(b.n_rows)
+        xp.run(xp.kernels.pairwise.pairwise_grad_hess, *self._args(b, xp),
+               self._hessians[self.hessian], grad, hess, numba.get_num_threads())
         return grad, hess
 
 
@@ -488,18 +507,23 @@ class SoftmaxRanking(_Ranking):
     name = "softmax_ranking"
     unreduced = "group"
 
-    def __init__(self, group_scale: str | None = "auto") -> None:
+    def __init__(self, group_scale: str | None = "auto", device: str = "cpu") -> None:
+        self.device = check_device(device)
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
 
-    def _loss_parts(self, b: Batch) -> F64:
-        out = np.empty(b.offsets.size - 1)
-        launch(_sm.softmax_loss_groups, b.scores, b.labels, b.weights, b.valid, b.offsets, out)
-        return out
+    def _loss_parts(self, b: Batch, xp: Any) -> F64:
+        d = xp.batch(b)
+        out = xp.empty(b.offsets.size - 1)
+        xp.run(xp.kernels.softmax.softmax_loss_groups, d.scores, d.labels, d.weights, d.valid,
+               d.offsets, out)
+        return xp.host(out)
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
-        grad = np.empty(b.n_rows)
-        hess = np.empty(b.n_rows)
-        launch(_sm.softmax_grad_hess, b.scores, b.labels, b.weights, b.valid, b.offsets, grad, hess)
+    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        d = xp.batch(b)
+        grad = xp.empty(b.n_rows)
+        hess = xp.empty(b.n_rows)
+        xp.run(xp.kernels.softmax.softmax_grad_hess, d.scores, d.labels, d.weights, d.valid,
+               d.offsets, grad, hess)
         return grad, hess
 
 
@@ -569,7 +593,8 @@ class SoftSpearman(Objective):
 
     def __init__(self, regularization_strength: float = 1e-3,
                  hessian: str = "gauss_newton", tie_step: float = 1e-3,
-                 method: str = "auto") -> None:
+                 method: str = "auto", device: str = "cpu") -> None:
+        self.device = check_device(device)
         self.regularization_strength = check_positive(regularization_strength,
                                                       "regularization_strength")
         self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
@@ -580,8 +605,8 @@ class SoftSpearman(Objective):
         return self.method == "exact"
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # objects pickled before ``method`` existed evaluated the exact form
-        self.__dict__.update({"method": "exact", **state})
+        # objects pickled before ``method`` / ``device`` existed: exact form, on the CPU
+        self.__dict__.update({"method": "exact", "device": "cpu", **state})
 
     def _label_ranks(self, b: Batch) -> F64:
         """Centred windowed soft ranks of the labels, reused while labels, mask, groups and tau
@@ -600,19 +625,22 @@ class SoftSpearman(Objective):
             self._rank_cache = (tau, b.offsets.copy(), b.valid.copy(), b.labels.copy(), ranks)
         return ranks
 
-    def _loss_parts(self, b: Batch) -> F64:
-        out = np.empty(b.offsets.size - 1)
-        launch(_sp.spearman_loss_groups, b.scores, b.labels, b.weights, b.valid, b.offsets,
-               self.regularization_strength, _SPEARMAN_METHODS[self.method],
-               self._label_ranks(b), out)
-        return out
+    def _loss_parts(self, b: Batch, xp: Any) -> F64:
+        d = xp.batch(b)
+        out = xp.empty(b.offsets.size - 1)
+        xp.run(xp.kernels.spearman.spearman_loss_groups, d.scores, d.labels, d.weights, d.valid,
+               d.offsets, self.regularization_strength, _SPEARMAN_METHODS[self.method],
+               xp.put(self._label_ranks(b)), out)
+        return xp.host(out)
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
-        grad = np.empty(b.n_rows)
-        hess = np.empty(b.n_rows)
-        launch(_sp.spearman_grad_hess, b.scores, b.labels, b.weights, b.valid, b.offsets,
-               self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian], self.tie_step,
-               _SPEARMAN_METHODS[self.method], self._label_ranks(b), grad, hess)
+    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        d = xp.batch(b)
+        grad = xp.empty(b.n_rows)
+        hess = xp.empty(b.n_rows)
+        xp.run(xp.kernels.spearman.spearman_grad_hess, d.scores, d.labels, d.weights, d.valid,
+               d.offsets, self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
+               self.tie_step, _SPEARMAN_METHODS[self.method], xp.put(self._label_ranks(b)),
+               grad, hess)
         return grad, hess
 
 
@@ -645,8 +673,8 @@ class CombinedLoss(SoftSpearman):
     def __init__(self, mse_weight: float = 2.0, spearman_weight: float = 1.0,
                  regularization_strength: float = 1e-3,
                  hessian: str = "gauss_newton", tie_step: float = 1e-3,
-                 method: str = "auto") -> None:
-        super().__init__(regularization_strength, hessian, tie_step, method)
+                 method: str = "auto", device: str = "cpu") -> None:
+        super().__init__(regularization_strength, hessian, tie_step, method, device)
         for value, label in ((mse_weight, "mse_weight"), (spearman_weight, "spearman_weight")):
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"`{label}` must be a finite number >= 0, got {value!r}.")
@@ -659,18 +687,17 @@ class CombinedLoss(SoftSpearman):
         counts = np.add.reduceat(b.valid.astype(np.float64), b.offsets[:-1])
         return np.repeat(np.maximum(counts, 1.0), np.diff(b.offsets))
 
-    def _loss_parts(self, b: Batch) -> F64:
+    def _loss_parts(self, b: Batch, xp: Any) -> F64:
         sq = np.where(b.valid, b.weights * (b.scores - b.labels) ** 2, 0.0)
         sq /= self._rows_per_group(b)
         mse = np.add.reduceat(sq, b.offsets[:-1])
-        return self.mse_weight * mse + self.spearman_weight * super()._loss_parts(b)
+        return self.mse_weight * mse + self.spearman_weight * super()._loss_parts(b, xp)
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
-        grad, hess = super()._grad_hess(b)
-        scale = np.where(b.valid, 2.0 * self.mse_weight * b.weights / self._rows_per_group(b),
-                         0.0)
-        grad = self.spearman_weight * grad + scale * (b.scores - b.labels)
-        hess = np.maximum(self.spearman_weight * hess + scale, HESSIAN_FLOOR)
+    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        grad, hess = super()._grad_hess(b, xp)
+        d = xp.batch(b)
+        xp.run(xp.kernels.spearman.add_mse_grad_hess, d.scores, d.labels, d.weights, d.valid,
+               d.offsets, self.mse_weight, self.spearman_weight, grad, hess)
         return grad, hess
 
 
@@ -706,7 +733,9 @@ class RankedProbabilityScore(Objective):
     unreduced = "row"
     multiclass = True
 
-    def __init__(self, normalize: bool = False, hessian: str = "gauss_newton") -> None:
+    def __init__(self, normalize: bool = False, hessian: str = "gauss_newton",
+                 device: str = "cpu") -> None:
+        self.device = check_device(device)
         self.normalize = bool(normalize)
         self.hessian = check_choice(hessian, "hessian", tuple(_RPS_HESSIANS))
 
@@ -742,16 +771,19 @@ class RankedProbabilityScore(Objective):
     def _scale(self, b: Batch) -> float:
         return 1.0 / (b.scores.shape[1] - 1) if self.normalize else 1.0
 
-    def _loss_parts(self, b: Batch) -> F64:
-        out = np.empty(b.n_rows)
-        launch(_rps.rps_loss_rows, b.scores, b.labels, b.weights, b.valid, self._scale(b), out)
-        return out
+    def _loss_parts(self, b: Batch, xp: Any) -> F64:
+        d = xp.batch(b)
+        out = xp.empty(b.n_rows)
+        xp.run(xp.kernels.rps.rps_loss_rows, d.scores, d.labels, d.weights, d.valid,
+               self._scale(b), out)
+        return xp.host(out)
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
-        grad = np.empty_like(b.scores)
-        hess = np.empty_like(b.scores)
-        launch(_rps.rps_grad_hess, b.scores, b.labels, b.weights, b.valid, self._scale(b),
-                           _RPS_HESSIANS[self.hessian], grad, hess)
+    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        d = xp.batch(b)
+        grad = xp.empty(b.scores.shape)
+        hess = xp.empty(b.scores.shape)
+        xp.run(xp.kernels.rps.rps_grad_hess, d.scores, d.labels, d.weights, d.valid,
+               self._scale(b), _RPS_HESSIANS[self.hessian], grad, hess)
         return grad, hess
 
     @staticmethod

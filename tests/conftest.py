@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# The CUDA twins run on numba's simulator unless a GPU run sets NUMBA_ENABLE_CUDASIM=0; tiny
+# blocks make the simulator execute multi-block groups.  Numba reads both at import.
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+os.environ.setdefault("BOOSTRANK_CUDA_THREADS", "4")
+
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any

@@ -78,7 +78,7 @@ import numba as nb
 import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
-from ._math import sigmoid
+from ._math import sigmoid, sigmoid_both
 
 HESS_PAIR_MAGNITUDE = 0
 HESS_GAUSS_NEWTON = 1
@@ -622,8 +622,10 @@ def spearman_grad_hess(
         for i in range(m):
             xi = x[i]
             for j in range(i + 1, m):
-                s = sigmoid((xi - x[j]) * inv)
-                sd = s * (1.0 - s)
+                # sigma(u) sigma(-u) from one exponential: s (1 - s) loses all precision as
+                # s -> 1 (u = 30: relative error ~1e-3)
+                sp, sn = sigmoid_both((xi - x[j]) * inv)
+                sd = sp * sn
                 if sd == 0.0:
                     continue
                 t = sd * (c[i] - c[j])
@@ -655,3 +657,34 @@ def spearman_grad_hess(
                 d2 = max(big_a * big_b + CORR_EPS, tie_d2)
                 h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
             hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+
+@nb.njit(**PARALLEL)
+def add_mse_grad_hess(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    mse_weight: float,
+    spearman_weight: float,
+    grad: np.ndarray,
+    hess: np.ndarray,
+) -> None:
+    """CombinedLoss: turn the soft Spearman grad/hess into those of
+    mse_weight * mean_g(w (s - y)^2) + spearman_weight * soft Spearman, in place:
+    grad <- beta grad + 2 alpha w (s - y) / m_g, hess <- max(beta hess + 2 alpha w / m_g, floor),
+    m_g the valid rows of the group (at least 1); invalid rows get only the Spearman part."""
+    for g in nb.prange(offsets.size - 1):
+        start = offsets[g]
+        end = offsets[g + 1]
+        m = 0
+        for i in range(start, end):
+            if valid[i]:
+                m += 1
+        rows = max(m, 1)
+        for i in range(start, end):
+            scale = 2.0 * mse_weight * weights[i] / rows if valid[i] else 0.0
+            grad[i] = spearman_weight * grad[i] + scale * (scores[i] - labels[i])
+            h = spearman_weight * hess[i] + scale
+            hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR

@@ -1,0 +1,115 @@
+"""Launch geometry, block reductions, group lookup and the shared scalar maths on the GPU."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numba
+import numpy as np
+from numba import cuda
+
+from .._kernels import _math
+
+
+def _threads_per_block() -> int:
+    raw = os.environ.get("BOOSTRANK_CUDA_THREADS", "128")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1 or value > 1024 or value & (value - 1):
+        raise ValueError(
+            f"BOOSTRANK_CUDA_THREADS must be a power of two between 1 and 1024, got {raw!r}."
+        )
+    return value
+
+
+#: Threads per block of every kernel (a compile-time constant of the shared-memory arrays).
+THREADS = _threads_per_block()
+
+# The scalar maths of the CPU kernels, compiled a second time for the device: one source.
+sigmoid = cuda.jit(device=True)(_math.sigmoid.py_func)
+sigmoid_both = cuda.jit(device=True)(_math.sigmoid_both.py_func)
+softplus_neg = cuda.jit(device=True)(_math.softplus_neg.py_func)
+ndcg_discount = cuda.jit(device=True)(_math.ndcg_discount.py_func)
+ndcg_gain = cuda.jit(device=True)(_math.ndcg_gain.py_func)
+
+
+def row_blocks(n: int) -> int:
+    """Blocks of a one-thread-per-row launch over ``n`` rows (at least one)."""
+    return max(1, (n + THREADS - 1) // THREADS)
+
+
+@cuda.jit(device=True)
+def group_of(offsets: Any, i: int) -> int:
+    """The group holding row ``i``: the last g with offsets[g] <= i (binary search)."""
+    lo = 0
+    hi = offsets.size - 2
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if offsets[mid] <= i:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+@cuda.jit(device=True)
+def block_sum(shared: Any, value: float) -> float:
+    """Sum of ``value`` over the block's threads, returned to every thread (fixed tree order)."""
+    tid = cuda.threadIdx.x
+    shared[tid] = value
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step:
+            shared[tid] += shared[tid + step]
+        cuda.syncthreads()
+        step //= 2
+    total = shared[0]
+    cuda.syncthreads()
+    return total
+
+
+@cuda.jit(device=True)
+def block_max(shared: Any, value: float) -> float:
+    """Maximum of ``value`` over the block's threads, returned to every thread."""
+    tid = cuda.threadIdx.x
+    shared[tid] = value
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step and shared[tid + step] > shared[tid]:
+            shared[tid] = shared[tid + step]
+        cuda.syncthreads()
+        step //= 2
+    top = shared[0]
+    cuda.syncthreads()
+    return top
+
+
+@cuda.jit
+def group_sums(values: Any, offsets: Any, out: Any) -> None:
+    """out[g, c] = sum of values[i, c] over the rows i of group g (one block per group)."""
+    shared = cuda.shared.array(THREADS, numba.float64)
+    g = cuda.blockIdx.x
+    start = offsets[g]
+    end = offsets[g + 1]
+    for c in range(values.shape[1]):
+        acc = 0.0
+        i = start + cuda.threadIdx.x
+        while i < end:
+            acc += values[i, c]
+            i += THREADS
+        total = block_sum(shared, acc)
+        if cuda.threadIdx.x == 0:
+            out[g, c] = total
+
+
+def sum_by_group(values: Any, offsets: Any) -> Any:
+    """Per-group column sums of an (n, C) device array, as a (n_groups, C) device array."""
+    n_groups = offsets.size - 1
+    out = cuda.device_array((n_groups, values.shape[1]), dtype=np.float64)
+    group_sums[n_groups, THREADS](values, offsets, out)
+    return out

@@ -1,0 +1,250 @@
+"""GPU twin of :mod:`boostrank._kernels.pairwise` (same maths, see its docstring).
+
+Per call: one block per group finds the score span (whether one exponential per row is exact,
+and its centre); one thread per row writes E_i = exp((s_i - mid)/T) and, with NDCG lambda
+weights, its gain and the discount at its current rank (rank = rows above it, ties by row
+order, as the CPU's stable sort); then one thread per row sums row i's side of every pair of
+its group.  1 / IDCG@k depends only on the labels: it is computed once per data set and cached.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any
+
+import numba
+import numpy as np
+from numba import cuda
+
+from .._config import HESSIAN_FLOOR
+from .._kernels.pairwise import HESS_LOGISTIC_CURVATURE, RATIO_SPAN, SOFT_ZERO_ONE
+from ._common import (
+    THREADS,
+    block_max,
+    group_of,
+    ndcg_discount,
+    ndcg_gain,
+    row_blocks,
+    sigmoid,
+    sigmoid_both,
+    softplus_neg,
+    sum_by_group,
+)
+
+
+@cuda.jit
+def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
+                use_exp: Any) -> None:
+    """Per group (one block): the centre of the valid scores and whether span / T is small
+    enough for one exponential per row."""
+    shared = cuda.shared.array(THREADS, numba.float64)
+    g = cuda.blockIdx.x
+    hi = -math.inf
+    neg_lo = -math.inf
+    i = offsets[g] + cuda.threadIdx.x
+    while i < offsets[g + 1]:
+        if valid[i]:
+            hi = max(hi, scores[i])
+            neg_lo = max(neg_lo, -scores[i])
+        i += THREADS
+    hi = block_max(shared, hi)
+    lo = -block_max(shared, neg_lo)
+    if cuda.threadIdx.x == 0:
+        if hi < lo:  # no valid row: nothing reads E
+            hi = 0.0
+            lo = 0.0
+        use_exp[g] = (hi - lo) * inv_t < RATIO_SPAN
+        mid[g] = 0.5 * (hi + lo)
+
+
+@cuda.jit
+def _row_setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use_ndcg: bool,
+               k: int, mid: Any, use_exp: Any, expo: Any, gain: Any, disc: Any) -> None:
+    i = cuda.grid(1)
+    if i >= scores.size:
+        return
+    g = group_of(offsets, i)
+    expo[i] = 0.0
+    if not valid[i]:
+        return
+    si = scores[i]
+    if use_exp[g]:
+        expo[i] = math.exp((si - mid[g]) * inv_t)
+    if use_ndcg:
+        rank = 1
+        for j in range(offsets[g], offsets[g + 1]):
+            if valid[j] and (scores[j] > si or (scores[j] == si and j < i)):
+                rank += 1
+        gain[i] = ndcg_gain(labels[i])
+        disc[i] = ndcg_discount(rank, k)
+
+
+@cuda.jit
+def _ideal_terms(labels: Any, valid: Any, offsets: Any, k: int, out: Any) -> None:
+    """Row i's term of the ideal DCG@k: its gain at its position in the label-sorted list."""
+    i = cuda.grid(1)
+    if i >= labels.size:
+        return
+    out[i, 0] = 0.0
+    if not valid[i]:
+        return
+    g = group_of(offsets, i)
+    yi = labels[i]
+    pos = 1
+    for j in range(offsets[g], offsets[g + 1]):
+        if valid[j] and (labels[j] > yi or (labels[j] == yi and j < i)):
+            pos += 1
+    out[i, 0] = ndcg_gain(yi) * ndcg_discount(pos, k)
+
+
+@cuda.jit
+def _invert_positive(idcg: Any, out: Any) -> None:
+    g = cuda.grid(1)
+    if g < out.size:
+        out[g] = 1.0 / idcg[g, 0] if idcg[g, 0] > 0.0 else 0.0
+
+
+_IDCG_CACHE: dict[tuple[int, int, int, int], tuple[tuple[Any, ...], Any]] = {}
+
+
+def inverse_ideal_dcg(labels: Any, valid: Any, offsets: Any, k: int) -> Any:
+    """1 / IDCG@k per group (0 where it is 0), cached while the device arrays live."""
+    key = (id(labels), id(valid), id(offsets), k)
+    hit = _IDCG_CACHE.get(key)
+    arrays = (labels, valid, offsets)
+    if hit is not None and all(ref() is a for ref, a in zip(hit[0], arrays, strict=True)):
+        return hit[1]
+    terms = cuda.device_array((labels.size, 1), dtype=np.float64)
+    _ideal_terms[row_blocks(labels.size), THREADS](labels, valid, offsets, k, terms)
+    idcg = sum_by_group(terms, offsets)
+    inv = cuda.device_array(offsets.size - 1, dtype=np.float64)
+    _invert_positive[row_blocks(inv.size), THREADS](idcg, inv)
+    _IDCG_CACHE[key] = (tuple(weakref.ref(a) for a in arrays), inv)
+    weakref.finalize(labels, _IDCG_CACHE.pop, key, None)
+    return inv
+
+
+def _setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use_ndcg: bool,
+           k: int) -> tuple[Any, ...]:
+    n = scores.size
+    n_groups = offsets.size - 1
+    mid = cuda.device_array(n_groups, dtype=np.float64)
+    use_exp = cuda.device_array(n_groups, dtype=np.bool_)
+    _score_span[n_groups, THREADS](scores, valid, offsets, inv_t, mid, use_exp)
+    m = n if use_ndcg else 1
+    expo = cuda.device_array(n, dtype=np.float64)
+    gain = cuda.device_array(m, dtype=np.float64)
+    disc = cuda.device_array(m, dtype=np.float64)
+    _row_setup[row_blocks(n), THREADS](scores, labels, valid, offsets, inv_t, use_ndcg, k, mid,
+                                       use_exp, expo, gain, disc)
+    inv_idcg = (inverse_ideal_dcg(labels, valid, offsets, k) if use_ndcg
+                else cuda.device_array(1, dtype=np.float64))
+    return use_exp, expo, gain, disc, inv_idcg
+
+
+@cuda.jit
+def _grad_hess_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                    inv_t: float, loss_kind: int, use_ndcg: bool, hess_kind: int, use_exp: Any,
+                    expo: Any, gain: Any, disc: Any, inv_idcg: Any, grad: Any,
+                    hess: Any) -> None:
+    i = cuda.grid(1)
+    if i >= scores.size:
+        return
+    if not valid[i]:
+        grad[i] = 0.0
+        hess[i] = HESSIAN_FLOOR
+        return
+    g = group_of(offsets, i)
+    per_row_exp = use_exp[g]
+    yi = labels[i]
+    si = scores[i]
+    ei = expo[i]
+    inv_t2 = inv_t * inv_t
+    acc_g = 0.0
+    acc_h = 0.0
+    for j in range(offsets[g], offsets[g + 1]):
+        if j == i or not valid[j] or labels[j] == yi:
+            continue
+        i_higher = yi > labels[j]
+        sign = 1.0 if i_higher else -1.0
+        c = weights[i] if i_higher else weights[j]
+        if use_ndcg:
+            c *= abs((gain[i] - gain[j]) * (disc[i] - disc[j])) * inv_idcg[g]
+        if per_row_exp:
+            inv_den = 1.0 / (ei + expo[j])
+            sp = (ei if i_higher else expo[j]) * inv_den
+            sn = (expo[j] if i_higher else ei) * inv_den
+        else:
+            sp, sn = sigmoid_both(sign * (si - scores[j]) * inv_t)
+        q = sp * sn
+        if loss_kind == SOFT_ZERO_ONE:
+            d1 = -q
+            d2 = q * (sp - sn)
+        else:
+            d1 = -sn
+            d2 = q
+        acc_g += sign * c * d1 * inv_t
+        acc_h += c * (q if hess_kind == HESS_LOGISTIC_CURVATURE else d2) * inv_t2
+    grad[i] = acc_g
+    hess[i] = acc_h if acc_h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+
+def pairwise_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                       temperature: float, loss_kind: int, use_ndcg: bool, k: int,
+                       hess_kind: int, grad: Any, hess: Any, n_threads: int) -> None:
+    """Twin of the CPU ``pairwise_grad_hess`` (``n_threads`` is unused on the GPU)."""
+    inv_t = 1.0 / temperature
+    use_exp, expo, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
+                                                 use_ndcg, k)
+    _grad_hess_rows[row_blocks(scores.size), THREADS](
+        scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, hess_kind, use_exp,
+        expo, gain, disc, inv_idcg, grad, hess)
+
+
+@cuda.jit
+def _loss_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any, inv_t: float,
+               loss_kind: int, use_ndcg: bool, use_exp: Any, expo: Any, gain: Any, disc: Any,
+               inv_idcg: Any, out: Any) -> None:
+    hi = cuda.grid(1)
+    if hi >= scores.size:
+        return
+    out[hi] = 0.0
+    if not valid[hi]:
+        return
+    g = group_of(offsets, hi)
+    per_row_exp = use_exp[g]
+    y_hi = labels[hi]
+    acc = 0.0
+    for lo in range(offsets[g], offsets[g + 1]):
+        if not valid[lo] or not y_hi > labels[lo]:
+            continue
+        c = weights[hi]
+        if use_ndcg:
+            c *= abs((gain[hi] - gain[lo]) * (disc[hi] - disc[lo])) * inv_idcg[g]
+        if c == 0.0:
+            continue
+        if per_row_exp and loss_kind == SOFT_ZERO_ONE:
+            term = expo[lo] / (expo[hi] + expo[lo])
+        elif per_row_exp:
+            if expo[lo] <= expo[hi]:
+                term = math.log1p(expo[lo] / expo[hi])
+            else:
+                term = (scores[lo] - scores[hi]) * inv_t + math.log1p(expo[hi] / expo[lo])
+        else:
+            u = (scores[hi] - scores[lo]) * inv_t
+            term = sigmoid(-u) if loss_kind == SOFT_ZERO_ONE else softplus_neg(u)
+        acc += c * term
+    out[hi] = acc
+
+
+def pairwise_loss_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                       temperature: float, loss_kind: int, use_ndcg: bool, k: int,
+                       out: Any) -> None:
+    """Twin of the CPU ``pairwise_loss_rows``."""
+    inv_t = 1.0 / temperature
+    use_exp, expo, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
+                                                 use_ndcg, k)
+    _loss_rows[row_blocks(scores.size), THREADS](
+        scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, use_exp, expo, gain,
+        disc, inv_idcg, out)

@@ -1,0 +1,40 @@
+"""GPU twin of :mod:`boostrank._kernels.scaling`: one block per group."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numba
+from numba import cuda
+
+from .._config import HESSIAN_FLOOR
+from ._common import THREADS, block_sum
+
+
+@cuda.jit
+def _scale_groups(grad: Any, hess: Any, offsets: Any) -> None:
+    shared = cuda.shared.array(THREADS, numba.float64)
+    g = cuda.blockIdx.x
+    start = offsets[g]
+    end = offsets[g + 1]
+    part = 0.0
+    i = start + cuda.threadIdx.x
+    while i < end:
+        part += abs(grad[i])
+        i += THREADS
+    total = block_sum(shared, part)
+    if total <= 0.0:
+        return
+    scale = math.log2(1.0 + total) / total
+    i = start + cuda.threadIdx.x
+    while i < end:
+        grad[i] *= scale
+        h = hess[i] * scale
+        hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        i += THREADS
+
+
+def lambdarank_scale_inplace(grad: Any, hess: Any, offsets: Any) -> None:
+    """Twin of the CPU ``lambdarank_scale_inplace``."""
+    _scale_groups[offsets.size - 1, THREADS](grad, hess, offsets)

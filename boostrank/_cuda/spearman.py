@@ -1,0 +1,210 @@
+"""GPU twin of :mod:`boostrank._kernels.spearman` (same loss, gradient and Hessians; see its
+docstring for the maths).
+
+The GPU evaluates every pair: one thread per row sums its side of the group's pairs, which
+spreads an era of thousands of rows over many blocks.  ``method`` is therefore not used here
+("exact" and "windowed" agree to rtol 1e-9 on the CPU); ``label_ranks``, when it has one entry
+per row, is taken as the centred soft ranks of the labels (the objective computes those once
+per data set and they go to the device once), otherwise they are computed here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numba
+import numpy as np
+from numba import cuda
+
+from .._config import HESSIAN_FLOOR
+from .._kernels.spearman import CORR_EPS, GN_DAMPING, HESS_PAIR_MAGNITUDE
+from ._common import (
+    THREADS,
+    block_sum,
+    group_of,
+    row_blocks,
+    sigmoid,
+    sigmoid_both,
+    sum_by_group,
+)
+
+
+@cuda.jit
+def _count_terms(weights: Any, valid: Any, out: Any) -> None:
+    i = cuda.grid(1)
+    if i < valid.size:
+        out[i, 0] = 1.0 if valid[i] else 0.0
+        out[i, 1] = weights[i] if valid[i] and weights.size == valid.size else 0.0
+
+
+def _counts(weights: Any, valid: Any, offsets: Any) -> Any:
+    """(n_groups, 2): the valid rows m and their weight sum per group (0 without weights)."""
+    terms = cuda.device_array((valid.size, 2), dtype=np.float64)
+    _count_terms[row_blocks(valid.size), THREADS](weights, valid, terms)
+    return sum_by_group(terms, offsets)
+
+
+@cuda.jit
+def _centred_soft_ranks(x: Any, valid: Any, offsets: Any, inv: float, counts: Any,
+                        out: Any) -> None:
+    """out_i = sum_j sigma((x_i - x_j) / tau) - m / 2 over the valid rows j of i's group."""
+    i = cuda.grid(1)
+    if i >= x.size:
+        return
+    out[i] = 0.0
+    if not valid[i]:
+        return
+    g = group_of(offsets, i)
+    xi = x[i]
+    r = 0.5
+    for j in range(offsets[g], offsets[g + 1]):
+        if j != i and valid[j]:
+            r += sigmoid((xi - x[j]) * inv)
+    out[i] = r - 0.5 * counts[g, 0]
+
+
+def spearman_label_ranks(labels: Any, valid: Any, offsets: Any, tau: float, out: Any) -> None:
+    """Twin of the CPU ``spearman_label_ranks`` (every pair evaluated)."""
+    counts = _counts(cuda.device_array(0, dtype=np.float64), valid, offsets)
+    _centred_soft_ranks[row_blocks(labels.size), THREADS](labels, valid, offsets, 1.0 / tau,
+                                                           counts, out)
+
+
+@cuda.jit
+def _product_terms(a: Any, b: Any, out: Any) -> None:
+    i = cuda.grid(1)
+    if i < a.size:  # a = b = 0 on invalid rows
+        out[i, 0] = a[i] * a[i]
+        out[i, 1] = b[i] * b[i]
+        out[i, 2] = a[i] * b[i]
+
+
+def _corr_parts(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any, tau: float,
+                label_ranks: Any) -> tuple[Any, Any, Any, Any]:
+    """Centred soft ranks a (scores) and b (labels), per-group (m, wsum) and (A, B, N)."""
+    n = scores.size
+    counts = _counts(weights, valid, offsets)
+    blocks = row_blocks(n)
+    a = cuda.device_array(n, dtype=np.float64)
+    _centred_soft_ranks[blocks, THREADS](scores, valid, offsets, 1.0 / tau, counts, a)
+    if label_ranks.size == n:
+        b = label_ranks
+    else:
+        b = cuda.device_array(n, dtype=np.float64)
+        _centred_soft_ranks[blocks, THREADS](labels, valid, offsets, 1.0 / tau, counts, b)
+    terms = cuda.device_array((n, 3), dtype=np.float64)
+    _product_terms[blocks, THREADS](a, b, terms)
+    return a, b, counts, sum_by_group(terms, offsets)
+
+
+@cuda.jit
+def _loss_from_parts(counts: Any, sums: Any, out: Any) -> None:
+    g = cuda.grid(1)
+    if g < out.size:
+        m = counts[g, 0]
+        wbar = counts[g, 1] / m if m > 0 else 0.0
+        out[g] = -wbar * sums[g, 2] / math.sqrt(sums[g, 0] * sums[g, 1] + CORR_EPS)
+
+
+def spearman_loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                         tau: float, method: int, label_ranks: Any, out: Any) -> None:
+    """Twin of the CPU ``spearman_loss_groups``."""
+    _, _, counts, sums = _corr_parts(scores, labels, weights, valid, offsets, tau, label_ranks)
+    _loss_from_parts[row_blocks(out.size), THREADS](counts, sums, out)
+
+
+@cuda.jit
+def _grad_hess_rows(scores: Any, valid: Any, offsets: Any, inv: float, hess_kind: int,
+                    tie_step: float, a: Any, b: Any, counts: Any, sums: Any, grad: Any,
+                    hess: Any) -> None:
+    i = cuda.grid(1)
+    if i >= scores.size:
+        return
+    grad[i] = 0.0
+    hess[i] = HESSIAN_FLOOR
+    if not valid[i]:
+        return
+    g = group_of(offsets, i)
+    m = counts[g, 0]
+    wbar = counts[g, 1] / m
+    if m < 2 or wbar == 0.0:
+        return
+    big_a = sums[g, 0]
+    big_b = sums[g, 1]
+    big_n = sums[g, 2]
+    d = math.sqrt(big_a * big_b + CORR_EPS)
+    d3 = d * d * d
+    ci = b[i] / d - big_n * big_b * a[i] / d3
+    xi = scores[i]
+    gsum = 0.0
+    habs = 0.0
+    dsum = 0.0
+    dsq = 0.0
+    adot = 0.0
+    for j in range(offsets[g], offsets[g + 1]):
+        if j == i or not valid[j]:
+            continue
+        sp, sn = sigmoid_both((xi - scores[j]) * inv)
+        sd = sp * sn
+        if sd == 0.0:
+            continue
+        t = sd * (ci - (b[j] / d - big_n * big_b * a[j] / d3))
+        gsum += t
+        if hess_kind == HESS_PAIR_MAGNITUDE:
+            habs += abs(t)
+        else:
+            dsum += sd
+            dsq += sd * sd
+            adot += sd * (a[i] - a[j])
+    grad[i] = -wbar * gsum * inv
+    if hess_kind == HESS_PAIR_MAGNITUDE:
+        h = wbar * habs * inv * inv
+    else:
+        inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
+        tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
+        vv = (dsum * dsum + dsq) * inv * inv
+        av = adot * inv * inv_norm_a
+        d2 = max(big_a * big_b + CORR_EPS, tie_d2)
+        h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
+    hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+
+def spearman_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                       tau: float, hess_kind: int, tie_step: float, method: int,
+                       label_ranks: Any, grad: Any, hess: Any) -> None:
+    """Twin of the CPU ``spearman_grad_hess``."""
+    a, b, counts, sums = _corr_parts(scores, labels, weights, valid, offsets, tau, label_ranks)
+    _grad_hess_rows[row_blocks(scores.size), THREADS](scores, valid, offsets, 1.0 / tau,
+                                                       hess_kind, tie_step, a, b, counts, sums,
+                                                       grad, hess)
+
+
+@cuda.jit
+def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                    mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
+    shared = cuda.shared.array(THREADS, numba.float64)
+    g = cuda.blockIdx.x
+    start = offsets[g]
+    end = offsets[g + 1]
+    part = 0.0
+    i = start + cuda.threadIdx.x
+    while i < end:
+        if valid[i]:
+            part += 1.0
+        i += THREADS
+    rows = max(block_sum(shared, part), 1.0)
+    i = start + cuda.threadIdx.x
+    while i < end:
+        scale = 2.0 * mse_weight * weights[i] / rows if valid[i] else 0.0
+        grad[i] = spearman_weight * grad[i] + scale * (scores[i] - labels[i])
+        h = spearman_weight * hess[i] + scale
+        hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        i += THREADS
+
+
+def add_mse_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                      mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
+    """Twin of the CPU ``add_mse_grad_hess`` (CombinedLoss)."""
+    _add_mse_groups[offsets.size - 1, THREADS](scores, labels, weights, valid, offsets,
+                                               mse_weight, spearman_weight, grad, hess)

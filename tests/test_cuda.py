@@ -1,0 +1,293 @@
+"""The numba.cuda twins: agreement with the CPU kernels, host adapters, data movement, errors.
+
+In CI the twins run on numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``, set in conftest)
+with 4 threads per block, so groups larger than a block and multi-block grids execute.  On a
+machine with a GPU run ``NUMBA_ENABLE_CUDASIM=0 python -m pytest tests/test_cuda.py``: the same
+tests then run on the device.  Agreement is float64 to rtol 1e-10 (plus an absolute 1e-12 of the
+largest entry, for entries that are sums of cancelling terms, whose summation order differs).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import REGISTRY, data_for, is_rps, make_data
+
+import boostrank as br
+from boostrank import _backend
+
+pytest.importorskip("numba_cuda", reason="the CUDA twins need numba-cuda (boostrank[cuda])")
+
+#: one group of one row, groups larger than a 4-thread block, a masked group, a large group
+SIZES = (1, 2, 7, 3, 12, 5, 40)
+
+
+def on(device: str, obj: Any) -> Any:
+    """A fresh copy of ``obj`` (no caches shared) running on ``device``."""
+    clone = pickle.loads(pickle.dumps(obj))
+    clone.device = device
+    return clone
+
+
+def assert_agree(gpu: np.ndarray, cpu: np.ndarray, rtol: float = 1e-10) -> None:
+    gpu, cpu = np.asarray(gpu), np.asarray(cpu)
+    assert gpu.shape == cpu.shape
+    assert np.array_equal(np.isnan(gpu), np.isnan(cpu))
+    scale = np.nanmax(np.abs(cpu), initial=0.0)
+    np.testing.assert_allclose(gpu, cpu, rtol=rtol, atol=1e-12 * scale, equal_nan=True)
+
+
+def spearman_window_tolerance(obj: Any) -> float:
+    """The GPU evaluates every pair; the CPU's windowed method agrees with that to 1e-9."""
+    return 1e-9 if getattr(obj, "method", "exact") != "exact" else 1e-10
+
+
+# --------------------------------------------------------------------------- objectives
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_objective_twin_agrees_with_cpu(obj: Any) -> None:
+    d = data_for(obj, 3, SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    cpu, gpu = on("cpu", obj), on("cuda", obj)
+    rtol = spearman_window_tolerance(obj)
+    g_cpu, h_cpu = cpu.grad_hess(d.y, d.s, **kw)
+    g_gpu, h_gpu = gpu.grad_hess(d.y, d.s, **kw)
+    assert_agree(g_gpu, g_cpu, rtol)
+    assert_agree(h_gpu, h_cpu, rtol)
+    assert (h_gpu > 0).all()
+    assert_agree(gpu.loss(d.y, d.s, reduction="none", **kw),
+                 cpu.loss(d.y, d.s, reduction="none", **kw), rtol)
+
+
+@pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg", k=2),
+                                 br.SoftSpearman(regularization_strength=0.1, method="exact")],
+                         ids=["logistic-ndcg@2", "spearman"])
+def test_objective_twin_on_ties_and_constant_start(obj: Any) -> None:
+    """All-equal scores (a host's first round) and heavy ties."""
+    d = make_data(5, SIZES)
+    for s in (np.full(d.n, 0.5), np.round(d.s)):
+        g_cpu, h_cpu = on("cpu", obj).grad_hess(d.y, s, group=d.sizes, where=d.where)
+        g_gpu, h_gpu = on("cuda", obj).grad_hess(d.y, s, group=d.sizes, where=d.where)
+        assert_agree(g_gpu, g_cpu)
+        assert_agree(h_gpu, h_cpu)
+
+
+def test_pairwise_twin_beyond_one_exponential_per_row() -> None:
+    """Score spans too wide for E = exp(s / T) take the per-pair path on both devices."""
+    d = make_data(6, SIZES)
+    s = d.s * 1e3
+    obj = br.PairwiseSoftZeroOne(temperature=0.5)
+    assert_agree(on("cuda", obj).grad_hess(d.y, s, group=d.sizes)[0],
+                 obj.grad_hess(d.y, s, group=d.sizes)[0])
+    assert_agree(on("cuda", obj).loss(d.y, s, group=d.sizes, reduction="none"),
+                 obj.loss(d.y, s, group=d.sizes, reduction="none"))
+
+
+def test_padded_input_on_the_gpu_equals_flat() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, (4, 6)).astype(float)
+    s = rng.normal(size=(4, 6))
+    where = rng.random((4, 6)) > 0.2
+    obj = br.SoftmaxRanking(device="cuda")
+    g2, _ = obj.grad_hess(y, s, where=where)
+    g1, _ = obj.grad_hess(y.ravel(), s.ravel(), group=[6] * 4, where=where.ravel())
+    np.testing.assert_array_equal(g2.ravel(), g1)
+
+
+def test_twins_are_deterministic() -> None:
+    d = make_data(7, SIZES)
+    obj = br.PairwiseLogistic(lambda_weight="ndcg", device="cuda")
+    first = obj.grad_hess(d.y, d.s, group=d.sizes, weight=d.w)
+    again = obj.grad_hess(d.y, d.s, group=d.sizes, weight=d.w)
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+
+
+# --------------------------------------------------------------------------- metrics
+METRICS = [br.NDCG(), br.NDCG(k=3, gain="linear"), br.NDCG(k=None, no_relevant_score=None),
+           br.MAP(), br.MAP(k=3), br.MRR(k=2), br.SpearmanMetric(), br.PearsonMetric(),
+           br.PairwiseAccuracy()]
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.name)
+def test_metric_twin_agrees_with_cpu(metric: Any) -> None:
+    d = make_data(8, SIZES)
+    scores = np.round(d.s, 1)  # ties, which the metrics average over
+    cpu = on("cpu", metric).per_group(d.y, scores, group=d.sizes, where=d.where)
+    gpu = on("cuda", metric).per_group(d.y, scores, group=d.sizes, where=d.where)
+    assert_agree(gpu, cpu)
+
+
+def test_correlation_twins_treat_constant_columns_as_the_cpu_does() -> None:
+    y = np.r_[[0.7] * 5, 1.0, 2.0, 3.0, 4.0, [0.1, 0.2, 0.3]]
+    s = np.r_[1.0, 2.0, 3.0, 4.0, 5.0, [0.3] * 4, 1.0, 3.0, 2.0]
+    for metric in (br.PearsonMetric(), br.SpearmanMetric()):
+        cpu = metric.per_group(y, s, group=[5, 4, 3])
+        assert np.isnan(cpu[0]) and cpu[1] == 0.0  # constant labels; constant scores
+        assert_agree(on("cuda", metric).per_group(y, s, group=[5, 4, 3]), cpu)
+
+
+def test_rps_metric_on_the_gpu() -> None:
+    d = make_data(9, SIZES, n_classes=5)
+    metric = br.RPSMetric(input="margin")
+    assert on("cuda", metric).score(d.y, d.s, weight=d.w) == pytest.approx(
+        metric.score(d.y, d.s, weight=d.w), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- hosts
+def test_xgboost_training_with_a_gpu_objective_matches_cpu() -> None:
+    xgb = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(0)
+    sizes = [9, 14, 6, 11]
+    X = rng.normal(size=(sum(sizes), 3))
+    y = np.clip(np.round(X[:, 0] + rng.normal(size=len(X)) * 0.5 + 1), 0, 3)
+    preds = {}
+    for device in ("cpu", "cuda"):
+        dtrain = xgb.DMatrix(X, y, group=sizes)
+        booster = xgb.train({"max_depth": 2, "nthread": 1}, dtrain, 3,
+                            obj=br.PairwiseLogistic(lambda_weight="ndcg", device=device))
+        preds[device] = booster.predict(dtrain)
+    np.testing.assert_allclose(preds["cuda"], preds["cpu"], rtol=1e-6)
+    assert np.ptp(preds["cpu"]) > 0
+
+
+def test_multiclass_rps_training_with_a_gpu_objective_matches_cpu() -> None:
+    xgb = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = np.clip(np.round(X[:, 0] + 1.5), 0, 3)
+    preds = {}
+    for device in ("cpu", "cuda"):
+        model = xgb.XGBClassifier(n_estimators=3, max_depth=2, n_jobs=1,
+                                  objective=br.RankedProbabilityScore(device=device))
+        preds[device] = model.fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(preds["cuda"], preds["cpu"], rtol=1e-6)
+
+
+def test_lightgbm_training_with_a_gpu_objective_matches_cpu() -> None:
+    lgb = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(2)
+    sizes = [25, 30, 20, 25]
+    X = rng.normal(size=(sum(sizes), 3))
+    y = X[:, 0] + rng.normal(size=len(X)) * 0.3
+    params = {"num_leaves": 4, "min_data_in_leaf": 5, "verbose": -1, "num_threads": 1}
+    preds = {}
+    for device in ("cpu", "cuda"):
+        params["objective"] = br.SoftSpearman(regularization_strength=0.1, device=device)
+        train = lgb.Dataset(X, y, group=sizes)
+        preds[device] = lgb.train(params, train, 3).predict(X)
+    np.testing.assert_allclose(preds["cuda"], preds["cpu"], rtol=1e-5, atol=1e-9)
+    assert np.ptp(preds["cpu"]) > 0
+
+
+def test_static_arrays_go_to_the_device_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per round only the predictions are uploaded; labels, weights, mask and offsets (and
+    the ideal DCG) are reused from the first round."""
+    xgb = pytest.importorskip("xgboost")
+    from numba import cuda
+
+    gpu = _backend.backend("cuda")
+    uploads: list[tuple[int, ...]] = []
+    real = cuda.to_device
+
+    def counting(array: Any, *args: Any, **kw: Any) -> Any:
+        uploads.append(np.shape(array))
+        return real(array, *args, **kw)
+
+    monkeypatch.setattr(cuda, "to_device", counting)
+    rng = np.random.default_rng(3)
+    sizes = [7, 9, 8]
+    dtrain = xgb.DMatrix(rng.normal(size=(24, 2)), rng.integers(0, 3, 24), group=sizes)
+    obj = br.PairwiseLogistic(lambda_weight="ndcg", device="cuda")
+    obj(np.zeros(24), dtrain)
+    first = len(uploads)
+    assert first >= 5  # predictions, labels, weights, mask, offsets
+    for _ in range(3):
+        uploads.clear()
+        obj(rng.normal(size=24), dtrain)
+        assert uploads == [(24,)]  # the predictions only
+    assert gpu is _backend.backend("cuda")
+
+
+def test_what_each_host_receives() -> None:
+    from boostrank._cuda.backend import GPU
+
+    gpu = GPU()
+    grad, hess = gpu.empty(5), gpu.empty(5)
+    gpu.simulated = False  # as on a real GPU
+    assert gpu.for_host(grad, hess, "xgboost") == (grad, hess)  # device arrays, consumed in place
+    g32, h32 = gpu.for_host(grad, hess, "lightgbm")
+    assert h32.dtype == np.float32
+    assert isinstance(g32, np.ndarray) and g32.dtype == np.float32
+    g64, _ = gpu.for_host(grad, hess, "sklearn")
+    assert isinstance(g64, np.ndarray) and g64.dtype == np.float64
+
+
+# --------------------------------------------------------------------------- errors
+@pytest.fixture
+def fresh_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget the cached availability check, as in a new process."""
+    monkeypatch.setattr(_backend, "_GPU", None)
+    monkeypatch.setattr(_backend, "_PROBLEM", [])
+
+
+def test_cuda_without_numba_cuda_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
+                                                      fresh_backend: None) -> None:
+    real = _backend.importlib.util.find_spec
+    monkeypatch.setattr(_backend.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "numba_cuda" else real(name, *a))
+    obj = br.PairwiseLogistic(device="cuda")  # construction never checks
+    with pytest.raises(RuntimeError, match=r"pip install 'boostrank\[cuda\]'"):
+        obj.grad_hess([1.0, 0.0], [0.2, 0.1])
+    # "auto" falls back to the CPU
+    g, _ = br.PairwiseLogistic(device="auto").grad_hess([1.0, 0.0], [0.2, 0.1])
+    np.testing.assert_allclose(g, br.pairwise_logistic.grad_hess([1.0, 0.0], [0.2, 0.1])[0])
+
+
+def test_cuda_without_a_gpu_says_what_to_check(monkeypatch: pytest.MonkeyPatch,
+                                               fresh_backend: None) -> None:
+    from numba import cuda
+
+    monkeypatch.setattr(cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match=r"finds no usable GPU.*nvidia-smi"):
+        br.NDCG(device="cuda").score([1.0, 0.0], [0.2, 0.1])
+
+
+def test_bad_device_names_are_refused_at_construction() -> None:
+    for make in (lambda: br.SoftSpearman(device="gpu"), lambda: br.NDCG(device="CUDA"),
+                 lambda: br.RankedProbabilityScore(device=None)):  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="device"):
+            make()
+
+
+def test_bad_block_size_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from boostrank._cuda import _common
+
+    for raw in ("3", "0", "2048", "many"):
+        monkeypatch.setenv("BOOSTRANK_CUDA_THREADS", raw)
+        with pytest.raises(ValueError, match="power of two"):
+            _common._threads_per_block()
+
+
+def test_importing_boostrank_does_not_touch_cuda() -> None:
+    code = ("import sys, boostrank; boostrank.PairwiseLogistic(device='cuda'); "
+            "print(any(m.startswith(('numba.cuda', 'numba_cuda')) for m in sys.modules))")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_pickles_from_before_device_existed_run_on_the_cpu() -> None:
+    obj = br.PairwiseLogistic()
+    state = obj.__getstate__()
+    del state["device"]
+    old = br.PairwiseLogistic.__new__(br.PairwiseLogistic)
+    old.__setstate__(state)
+    assert old.device == "cpu" and old == obj
+    assert is_rps(br.rps) and br.rps.device == "cpu"
