@@ -26,6 +26,9 @@ Conventions
 * Pairwise accuracy: share of pairs with y_i > y_j ranked s_i > s_j, score ties counting 1/2;
   groups without such a pair are left out.
 * When every group is left out, the value is 0.
+
+Every metric takes ``device="cpu" | "cuda" | "auto"``: where its per-group kernel runs (the
+CUDA twins give the same values; the averaging over groups stays on the host).
 """
 
 from __future__ import annotations

@@ -441,6 +441,8 @@ class PairwiseSoftZeroOne(_Pairwise):
         normalisation of the hosts' LambdaMART, under "lambdarank"; "auto" applies it under
         ``xgb.train`` only, where it measured better (BENCHMARKS.md).  It does not change a
         group's Newton step, only how much each group weighs in the trees.
+    device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
+        the kernels run; the CUDA twins give the same values (README, "On the GPU").
 
     Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
     Cost O(sum_g n_g^2) time, O(n) memory.
@@ -494,8 +496,8 @@ class SoftmaxRanking(_Ranking):
     softmax over the group's valid rows, labels not normalised; a group whose weighted labels
     sum to 0 contributes 0.  ``reduction="mean"`` averages over groups with a valid row;
     ``"none"`` gives one value per group.  Gradient A p_k - w_k y_k (A = sum w y); exact
-    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).  ``group_scale`` as in
-    :class:`PairwiseSoftZeroOne`.
+    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).  ``group_scale`` and ``device`` as
+    in :class:`PairwiseSoftZeroOne`.
 
     Examples
     --------
@@ -568,6 +570,9 @@ class SoftSpearman(Objective):
         "auto" (default): "windowed" for groups of more than 16 rows, where it is already
         faster, "exact" below.  Details: :mod:`boostrank._kernels.spearman`; timings
         (400 eras of 5,000 rows: ~5 CPU minutes -> ~0.7 CPU seconds per call): BENCHMARKS.md.
+    device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
+        the kernels run; the GPU evaluates every pair, ``method`` applies to the CPU (README,
+        "On the GPU").
 
     Cost "exact": O(sum_g n_g^2) time; "windowed": see ``method``; O(n) memory.
 
@@ -720,6 +725,8 @@ class RankedProbabilityScore(Objective):
     normalize : divide by K - 1 (default False).
     hessian : "gauss_newton" (default), 2 w sum_k (dP_k/dz_c)^2; or "exact", the exact
         diagonal clipped at the floor.
+    device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
+        the kernels run; the CUDA twins give the same values (README, "On the GPU").
 
     Examples
     --------

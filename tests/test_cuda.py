@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REGISTRY, data_for, is_rps, make_data
+from conftest import REGISTRY, data_for, is_rps, make_data, ref_hess, ref_parts
 
 import boostrank as br
 from boostrank import _backend
+from boostrank._config import HESSIAN_FLOOR
 
 pytest.importorskip("numba_cuda", reason="the CUDA twins need numba-cuda (boostrank[cuda])")
 
@@ -60,8 +61,14 @@ def test_objective_twin_agrees_with_cpu(obj: Any) -> None:
     assert_agree(g_gpu, g_cpu, rtol)
     assert_agree(h_gpu, h_cpu, rtol)
     assert (h_gpu > 0).all()
-    assert_agree(gpu.loss(d.y, d.s, reduction="none", **kw),
-                 cpu.loss(d.y, d.s, reduction="none", **kw), rtol)
+    loss_gpu = gpu.loss(d.y, d.s, reduction="none", **kw)
+    assert_agree(loss_gpu, cpu.loss(d.y, d.s, reduction="none", **kw), rtol)
+    # and against the slow float64 references directly, as the CPU kernels are tested
+    np.testing.assert_allclose(loss_gpu, ref_parts(obj, d.y, d.s, d.offsets, d.w, d.where),
+                               rtol=1e-9, atol=1e-12)
+    if not (is_rps(obj) and obj.hessian == "exact"):  # no closed form for that one
+        np.testing.assert_allclose(h_gpu, ref_hess(obj, d.y, d.s, d.offsets, d.w, d.where),
+                                   rtol=1e-9, atol=1.5 * HESSIAN_FLOOR)
 
 
 @pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg", k=2),
@@ -291,3 +298,13 @@ def test_pickles_from_before_device_existed_run_on_the_cpu() -> None:
     old.__setstate__(state)
     assert old.device == "cpu" and old == obj
     assert is_rps(br.rps) and br.rps.device == "cpu"
+
+
+def test_gpu_benchmark_script_runs(tmp_path: Any) -> None:
+    """No GPU is lent to CI: the benchmark must at least run end to end (simulator, tiny)."""
+    script = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "cuda_speed.py")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+    out = subprocess.run([sys.executable, script, "--smoke"], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| W3 | rps |" in out.stdout and "| rank:ndcg |" in out.stdout
