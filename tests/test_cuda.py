@@ -308,3 +308,23 @@ def test_gpu_benchmark_script_runs(tmp_path: Any) -> None:
                          env=env, cwd=tmp_path, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "| W3 | rps |" in out.stdout and "| rank:ndcg |" in out.stdout
+
+
+def test_every_kernel_compiles_for_a_real_gpu() -> None:
+    """The simulator runs kernels as Python; the CUDA compiler (NVVM, no GPU needed) is what
+    rejects code a device cannot run.  Compiles every kernel to sm_90 PTX in a subprocess
+    (the simulator setting is per process)."""
+    pytest.importorskip("cuda.pathfinder")
+    from cuda.pathfinder import load_nvidia_dynamic_lib
+
+    try:
+        load_nvidia_dynamic_lib("nvvm")
+        load_nvidia_dynamic_lib("nvrtc")
+    except Exception as exc:  # a numba-cuda without the toolkit wheels ([cu12]/[cu13] extra)
+        pytest.skip(f"NVVM/NVRTC not installed: {exc}")
+    script = os.path.join(os.path.dirname(__file__), "cuda_ptx.py")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
+    out = subprocess.run([sys.executable, script], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert out.stdout.count("ok ") >= 28
