@@ -49,6 +49,10 @@ class CPU:
         return array
 
     @staticmethod
+    def upload(array: np.ndarray) -> np.ndarray:
+        return array
+
+    @staticmethod
     def empty(shape: int | tuple[int, ...]) -> np.ndarray:
         return np.empty(shape)
 

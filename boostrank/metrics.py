@@ -77,7 +77,7 @@ class Metric:
         outputs, returned as host arrays."""
         xp = backend(self.device)
         *inputs, n_groups, n_out = host_args
-        args = [xp.put(a) if isinstance(a, np.ndarray) else a for a in inputs]
+        args = [xp.upload(a) if isinstance(a, np.ndarray) else a for a in inputs]
         outs = [xp.empty(n_groups) for _ in range(n_out)]
         xp.run(getattr(xp.kernels.metrics, kernel_name), *args, *outs)
         return tuple(xp.host(o) for o in outs)

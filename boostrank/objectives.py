@@ -76,6 +76,9 @@ class Batch:
     valid: B1  # (n,)
     offsets: I64  # (n_groups + 1,)
     shape: tuple[int, ...]  # shape of y_pred as given, for outputs
+    #: labels/weights/valid/offsets are boostrank-owned copies kept for a host data set's
+    #: lifetime (never mutated): the GPU may cache their device copies by array identity
+    static: bool = False
 
     @property
     def n_rows(self) -> int:
@@ -294,6 +297,7 @@ class Objective:
             return replace(static, scores=scores), host
         call = _hosts.parse_host_call(preds, data, None, None)
         b = self._host_batch(call, preds)
+        b = replace(b, static=True)
         with _CACHE_LOCK:
             cache[data] = (preds.shape, b, call.host)
         return b, call.host

@@ -328,3 +328,18 @@ def test_every_kernel_compiles_for_a_real_gpu() -> None:
                          timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert out.stdout.count("ok ") >= 28
+
+
+def test_arrays_changed_in_place_between_calls_are_seen() -> None:
+    """Device copies cached by array identity must not outlive an in-place change (LightGBM
+    hands feval the same prediction buffer every round, refilled in place)."""
+    d = make_data(10, SIZES)
+    s, y = d.s.copy(), d.y.copy()
+    metric, obj = br.NDCG(device="cuda"), br.PairwiseLogistic(device="cuda")
+    metric.per_group(y, s, group=d.sizes)
+    obj.grad_hess(y, s, group=d.sizes)
+    s[:] = -s
+    y[:] = y[::-1].copy()
+    assert_agree(metric.per_group(y, s, group=d.sizes), br.NDCG().per_group(y, s, group=d.sizes))
+    assert_agree(obj.grad_hess(y, s, group=d.sizes)[0],
+                 br.PairwiseLogistic().grad_hess(y, s, group=d.sizes)[0])

@@ -87,11 +87,19 @@ class GPU:
             last = self._last
         if last is not None and last[0]() is b:
             return last[1]
-        d = DeviceBatch(cuda.to_device(b.scores), self.put(b.labels), self.put(b.weights),
-                        self.put(b.valid), self.put(b.offsets), b.shape)
+        # only arrays boostrank owns for a data set's lifetime may be cached by identity: a
+        # caller's array (public API, sklearn hosts) can be changed in place between calls
+        up = self.put if getattr(b, "static", False) else self.upload
+        d = DeviceBatch(cuda.to_device(b.scores), up(b.labels), up(b.weights),
+                        up(b.valid), up(b.offsets), b.shape)
         with self._lock:
             self._last = (weakref.ref(b), d)
         return d
+
+    @staticmethod
+    def upload(array: np.ndarray) -> Any:
+        """A fresh device copy (for arrays that may change in place between calls)."""
+        return cuda.to_device(np.ascontiguousarray(array))
 
     @staticmethod
     def empty(shape: int | tuple[int, ...]) -> Any:
