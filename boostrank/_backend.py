@@ -45,10 +45,6 @@ class CPU:
         return b
 
     @staticmethod
-    def put(array: np.ndarray) -> np.ndarray:
-        return array
-
-    @staticmethod
     def upload(array: np.ndarray) -> np.ndarray:
         return array
 

@@ -634,12 +634,28 @@ class SoftSpearman(Objective):
             self._rank_cache = (tau, b.offsets.copy(), b.valid.copy(), b.labels.copy(), ranks)
         return ranks
 
+    def _ranks_on(self, b: Batch, xp: Any) -> Any:
+        """The labels' soft ranks for backend ``xp``: on the CPU the cached windowed ranks
+        (empty for "exact", whose kernel computes its own); on the GPU every pair's, computed
+        on the device once per data set (the GPU kernels evaluate every pair)."""
+        if xp.name == "cpu":
+            return self._label_ranks(b)
+        d = xp.batch(b)
+        tau = self.regularization_strength
+
+        def compute() -> Any:
+            out = xp.empty(b.n_rows)
+            xp.kernels.spearman.spearman_label_ranks(d.labels, d.valid, d.offsets, tau, out)
+            return out
+
+        return xp.derived((d.labels, d.valid, d.offsets), ("label_ranks", tau), compute)
+
     def _loss_parts(self, b: Batch, xp: Any) -> F64:
         d = xp.batch(b)
         out = xp.empty(b.offsets.size - 1)
         xp.run(xp.kernels.spearman.spearman_loss_groups, d.scores, d.labels, d.weights, d.valid,
                d.offsets, self.regularization_strength, _SPEARMAN_METHODS[self.method],
-               xp.put(self._label_ranks(b)), out)
+               self._ranks_on(b, xp), out)
         return xp.host(out)
 
     def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
@@ -648,8 +664,7 @@ class SoftSpearman(Objective):
         hess = xp.empty(b.n_rows)
         xp.run(xp.kernels.spearman.spearman_grad_hess, d.scores, d.labels, d.weights, d.valid,
                d.offsets, self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
-               self.tie_step, _SPEARMAN_METHODS[self.method], xp.put(self._label_ranks(b)),
-               grad, hess)
+               self.tie_step, _SPEARMAN_METHODS[self.method], self._ranks_on(b, xp), grad, hess)
         return grad, hess
 
 

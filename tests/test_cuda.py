@@ -343,3 +343,78 @@ def test_arrays_changed_in_place_between_calls_are_seen() -> None:
     assert_agree(metric.per_group(y, s, group=d.sizes), br.NDCG().per_group(y, s, group=d.sizes))
     assert_agree(obj.grad_hess(y, s, group=d.sizes)[0],
                  br.PairwiseLogistic().grad_hess(y, s, group=d.sizes)[0])
+
+
+def host_data(obj: Any, host: str, seed: int) -> tuple[Any, np.ndarray]:
+    """A DMatrix / Dataset for ``obj`` (a fully ignored group of negative labels included for
+    the relevance-label losses) and host-shaped predictions."""
+    d = data_for(obj, seed, SIZES, group_weights=True)
+    y = d.y.copy()
+    if not is_rps(obj) and getattr(obj, "ignores_negative_labels", True):
+        y[d.offsets[3]:d.offsets[4]] = -1.0  # every row of group 3 ignored
+    x = np.zeros((d.n, 1))
+    if host == "xgboost":
+        import xgboost as xgb
+
+        if is_rps(obj):
+            return xgb.DMatrix(x, y, weight=d.w), d.s
+        return xgb.DMatrix(x, y, group=d.sizes, weight=d.group_weights()), d.s
+    import lightgbm as lgb
+
+    data = lgb.Dataset(x, y, weight=d.w, group=None if is_rps(obj) else d.sizes,
+                       free_raw_data=False).construct()
+    return data, d.s
+
+
+@pytest.mark.parametrize("host", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("obj", REGISTRY)
+def test_host_calls_agree_with_cpu(obj: Any, host: str) -> None:
+    """What the host receives (per-group scaling under XGBoost, float32 for LightGBM)."""
+    pytest.importorskip(host)
+    data, preds = host_data(obj, host, 11)
+    g_cpu, h_cpu = on("cpu", obj)(preds, data)
+    g_gpu, h_gpu = on("cuda", obj)(preds, data)
+    if host == "lightgbm":
+        assert g_gpu.dtype == np.float32
+        np.testing.assert_allclose(g_gpu, np.float32(g_cpu), rtol=1e-6, atol=1e-30)
+        np.testing.assert_allclose(h_gpu, np.float32(h_cpu), rtol=1e-6)
+    else:
+        assert_agree(g_gpu, g_cpu, spearman_window_tolerance(obj))
+        assert_agree(h_gpu, h_cpu, spearman_window_tolerance(obj))
+
+
+@pytest.mark.parametrize("host", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg"),
+                                 br.SoftSpearman(regularization_strength=0.1, method="exact"),
+                                 br.RankedProbabilityScore()], ids=["ndcg", "spearman", "rps"])
+def test_per_data_set_work_is_done_once(obj: Any, host: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rounds after the first upload the predictions only and recompute no label ranks."""
+    pytest.importorskip(host)
+    from numba import cuda
+
+    from boostrank._cuda import spearman
+
+    uploads: list[tuple[int, ...]] = []
+    label_rank_runs: list[int] = []
+    real_upload, real_ranks = cuda.to_device, spearman.spearman_label_ranks
+
+    def counting_upload(array: Any, *a: Any, **kw: Any) -> Any:
+        uploads.append(np.shape(array))
+        return real_upload(array, *a, **kw)
+
+    def counting_ranks(*a: Any) -> None:
+        label_rank_runs.append(1)
+        real_ranks(*a)
+
+    monkeypatch.setattr(cuda, "to_device", counting_upload)
+    monkeypatch.setattr(spearman, "spearman_label_ranks", counting_ranks)
+    data, preds = host_data(obj, host, 12)
+    gpu = on("cuda", obj)
+    gpu(preds, data)
+    first_ranks = len(label_rank_runs)
+    for _ in range(2):
+        uploads.clear()
+        gpu(preds + 0.1, data)
+        assert uploads == [preds.shape]
+    assert len(label_rank_runs) == first_ranks == (1 if isinstance(obj, br.SoftSpearman) else 0)

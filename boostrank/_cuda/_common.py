@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import weakref
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numba
@@ -89,7 +91,7 @@ def block_max(shared: Any, value: float) -> float:
     return top
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def group_sums(values: Any, offsets: Any, out: Any) -> None:
     """out[g, c] = sum of values[i, c] over the rows i of group g (one block per group)."""
     shared = cuda.shared.array(THREADS, numba.float64)
@@ -113,3 +115,21 @@ def sum_by_group(values: Any, offsets: Any) -> Any:
     out = cuda.device_array((n_groups, values.shape[1]), dtype=np.float64)
     group_sums[n_groups, THREADS](values, offsets, out)
     return out
+
+
+_DERIVED: dict[tuple[Hashable, ...], tuple[tuple[weakref.ref[Any], ...], Any]] = {}
+
+
+def derived(arrays: tuple[Any, ...], tag: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()``, memoised while the device ``arrays`` it depends on live (per-data-set
+    constants such as the ideal DCG or the labels' soft ranks: computed once, reused every
+    round).  Keyed by the arrays' identity, which is stable only for the data-set copies the
+    backend caches; arrays uploaded afresh each call simply miss."""
+    key = (*map(id, arrays), tag)
+    hit = _DERIVED.get(key)
+    if hit is not None and all(ref() is a for ref, a in zip(hit[0], arrays, strict=True)):
+        return hit[1]
+    value = compute()
+    _DERIVED[key] = (tuple(weakref.ref(a) for a in arrays), value)
+    weakref.finalize(arrays[0], _DERIVED.pop, key, None)
+    return value

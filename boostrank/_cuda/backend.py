@@ -1,15 +1,19 @@
 """The GPU backend: device copies of each data set's static arrays, kernel modules, outputs.
 
 Labels, weights, the validity mask and the offsets of a training set go to the device once
-and are reused every round: they are cached per host array object (the objective keeps the
-same arrays for a ``DMatrix`` / ``Dataset`` across rounds) and released with it.  Per round
-only the predictions go up.  XGBoost receives the gradient and Hessian as device arrays
-(``__cuda_array_interface__``), which it consumes in place; LightGBM and the public
-``grad_hess`` get host arrays (float32 for LightGBM, which converts to it anyway).
+and are reused every round: they are cached per host array object for the batches the
+objective keeps per ``DMatrix`` / ``Dataset`` (``Batch.static``, arrays boostrank owns and never
+changes) and released with it.  Per round only the predictions go up.  Arrays a caller owns
+(the public ``grad_hess``/``loss``, the sklearn estimators, metrics) are uploaded on every
+call, since they may change in place.  XGBoost receives the gradient and Hessian as device
+arrays (``__cuda_array_interface__``), which it consumes in place; LightGBM and the public
+``grad_hess`` get host arrays (float32 for LightGBM, which converts to it anyway).  Kernels
+run on numba's current device (GPU 0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from dataclasses import dataclass
@@ -21,7 +25,18 @@ from numba import cuda
 from numba.core import config
 
 from . import metrics, pairwise, rps, scaling, softmax, spearman
-from ._common import THREADS, row_blocks
+from ._common import THREADS, derived, row_blocks
+
+
+@functools.cache
+def _xgboost_has_cuda() -> bool:
+    """Whether the installed XGBoost can read device arrays (the CPU-only wheels cannot)."""
+    try:
+        import xgboost
+
+        return bool(xgboost.build_info().get("USE_CUDA"))
+    except Exception:
+        return False
 
 
 @dataclass(frozen=True)
@@ -40,7 +55,7 @@ class DeviceBatch:
         return int(self.labels.size)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _to_float32(src: Any, dst: Any) -> None:
     i = cuda.grid(1)
     if i < src.size:
@@ -51,6 +66,7 @@ class GPU:
     """The numba.cuda twins of the CPU kernels (same names, same argument order)."""
 
     name = "cuda"
+    derived = staticmethod(derived)
     kernels = SimpleNamespace(pairwise=pairwise, softmax=softmax, spearman=spearman, rps=rps,
                               scaling=scaling, metrics=metrics)
     #: numba's simulator (NUMBA_ENABLE_CUDASIM=1) has no __cuda_array_interface__.
@@ -110,15 +126,20 @@ class GPU:
         return np.asarray(array.copy_to_host())
 
     def for_host(self, grad: Any, hess: Any, host: str) -> tuple[Any, Any]:
-        """Device arrays for XGBoost, host float32 for LightGBM, host float64 otherwise."""
-        if host == "xgboost" and not self.simulated:
+        """Device arrays for XGBoost (when it is built with CUDA), host float32 for LightGBM,
+        host float64 otherwise."""
+        if host == "xgboost" and not self.simulated and _xgboost_has_cuda():
+            # the kernels ran on numba's default stream, which the interface reports as None
+            # ("no synchronisation needed"): finish them before XGBoost reads the arrays
+            cuda.default_stream().synchronize()
             return grad, hess
-        if host == "lightgbm" and grad.ndim == 1:
+        if host == "lightgbm":
             return self._float32(grad), self._float32(hess)
         return self.host(grad), self.host(hess)
 
     @staticmethod
     def _float32(array: Any) -> np.ndarray:
-        out = cuda.device_array(array.shape, dtype=np.float32)
-        _to_float32[row_blocks(array.size), THREADS](array, out)
-        return np.asarray(out.copy_to_host())
+        flat = array.reshape(array.size)  # C-contiguous: a view
+        out = cuda.device_array(array.size, dtype=np.float32)
+        _to_float32[row_blocks(array.size), THREADS](flat, out)
+        return np.asarray(out.copy_to_host()).reshape(array.shape)

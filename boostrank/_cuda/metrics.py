@@ -26,7 +26,7 @@ def _per_group(terms: Any, offsets: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- NDCG
-@cuda.jit
+@cuda.jit(cache=True)
 def _ndcg_terms(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, exponential: bool,
                 out: Any) -> None:
     """Row i's share of the tie-averaged DCG (its gain times the mean discount over its tie
@@ -61,7 +61,7 @@ def _ndcg_terms(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, expo
     out[i, 1] = gain * ndcg_discount(ideal_pos, k)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _ndcg_finish(sums: Any, out: Any) -> None:
     g = cuda.grid(1)
     if g < out.size:
@@ -78,7 +78,7 @@ def ndcg_groups(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, expo
 
 
 # --------------------------------------------------------------------------- correlations
-@cuda.jit
+@cuda.jit(cache=True)
 def _moment_terms(a: Any, b: Any, valid: Any, offsets: Any, average_ranks: bool,
                   out: Any) -> None:
     """Row terms of the first pass: [1, x_i, y_i, x varies, y varies] on valid rows, with x, y
@@ -115,7 +115,7 @@ def _moment_terms(a: Any, b: Any, valid: Any, offsets: Any, average_ranks: bool,
     out[i, 2] = below_b + 0.5 * (tied_b + 1)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _centred_terms(first: Any, valid: Any, offsets: Any, moments: Any, out: Any) -> None:
     """Row terms of the second pass: [da db, da^2, db^2] around the group means."""
     i = cuda.grid(1)
@@ -135,7 +135,7 @@ def _centred_terms(first: Any, valid: Any, offsets: Any, moments: Any, out: Any)
     out[i, 2] = db * db
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _corr_finish(moments: Any, sums: Any, out: Any) -> None:
     g = cuda.grid(1)
     if g >= out.size:
@@ -170,7 +170,7 @@ def pearson_groups(scores: Any, labels: Any, valid: Any, offsets: Any, out: Any)
 
 
 # --------------------------------------------------------------------------- pairwise accuracy
-@cuda.jit
+@cuda.jit(cache=True)
 def _accuracy_terms(scores: Any, labels: Any, valid: Any, offsets: Any, out: Any) -> None:
     """[pairs, correctly ordered pairs] with row i as the preferred item (ties count 1/2)."""
     i = cuda.grid(1)
@@ -192,7 +192,7 @@ def _accuracy_terms(scores: Any, labels: Any, valid: Any, offsets: Any, out: Any
     out[i, 1] = good
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _ratio_finish(sums: Any, out: Any) -> None:
     g = cuda.grid(1)
     if g < out.size:
@@ -208,7 +208,7 @@ def pairwise_accuracy_groups(scores: Any, labels: Any, valid: Any, offsets: Any,
 
 
 # --------------------------------------------------------------------------- AP@k and RR@k
-@cuda.jit
+@cuda.jit(cache=True)
 def _ap_rr_terms(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, out: Any) -> None:
     """[AP share, RR share, relevant, valid] of row i.  The first row (in row order) of each
     block of tied scores adds its block's expected contributions, with the formulas of the
@@ -262,7 +262,7 @@ def _ap_rr_terms(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, out
     out[i, 1] = rr
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _ap_rr_finish(sums: Any, k: int, ap_out: Any, rr_out: Any) -> None:
     g = cuda.grid(1)
     if g >= ap_out.size:

@@ -10,7 +10,6 @@ its group.  1 / IDCG@k depends only on the labels: it is computed once per data 
 from __future__ import annotations
 
 import math
-import weakref
 from typing import Any
 
 import numba
@@ -22,6 +21,7 @@ from .._kernels.pairwise import HESS_LOGISTIC_CURVATURE, RATIO_SPAN, SOFT_ZERO_O
 from ._common import (
     THREADS,
     block_max,
+    derived,
     group_of,
     ndcg_discount,
     ndcg_gain,
@@ -33,7 +33,7 @@ from ._common import (
 )
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
                 use_exp: Any) -> None:
     """Per group (one block): the centre of the valid scores and whether span / T is small
@@ -58,7 +58,7 @@ def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
         mid[g] = 0.5 * (hi + lo)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _row_setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use_ndcg: bool,
                k: int, mid: Any, use_exp: Any, expo: Any, gain: Any, disc: Any) -> None:
     i = cuda.grid(1)
@@ -80,7 +80,7 @@ def _row_setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float,
         disc[i] = ndcg_discount(rank, k)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _ideal_terms(labels: Any, valid: Any, offsets: Any, k: int, out: Any) -> None:
     """Row i's term of the ideal DCG@k: its gain at its position in the label-sorted list."""
     i = cuda.grid(1)
@@ -98,31 +98,25 @@ def _ideal_terms(labels: Any, valid: Any, offsets: Any, k: int, out: Any) -> Non
     out[i, 0] = ndcg_gain(yi) * ndcg_discount(pos, k)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _invert_positive(idcg: Any, out: Any) -> None:
     g = cuda.grid(1)
     if g < out.size:
         out[g] = 1.0 / idcg[g, 0] if idcg[g, 0] > 0.0 else 0.0
 
 
-_IDCG_CACHE: dict[tuple[int, int, int, int], tuple[tuple[Any, ...], Any]] = {}
-
-
 def inverse_ideal_dcg(labels: Any, valid: Any, offsets: Any, k: int) -> Any:
-    """1 / IDCG@k per group (0 where it is 0), cached while the device arrays live."""
-    key = (id(labels), id(valid), id(offsets), k)
-    hit = _IDCG_CACHE.get(key)
-    arrays = (labels, valid, offsets)
-    if hit is not None and all(ref() is a for ref, a in zip(hit[0], arrays, strict=True)):
-        return hit[1]
-    terms = cuda.device_array((labels.size, 1), dtype=np.float64)
-    _ideal_terms[row_blocks(labels.size), THREADS](labels, valid, offsets, k, terms)
-    idcg = sum_by_group(terms, offsets)
-    inv = cuda.device_array(offsets.size - 1, dtype=np.float64)
-    _invert_positive[row_blocks(inv.size), THREADS](idcg, inv)
-    _IDCG_CACHE[key] = (tuple(weakref.ref(a) for a in arrays), inv)
-    weakref.finalize(labels, _IDCG_CACHE.pop, key, None)
-    return inv
+    """1 / IDCG@k per group (0 where it is 0), once per data set."""
+
+    def compute() -> Any:
+        terms = cuda.device_array((labels.size, 1), dtype=np.float64)
+        _ideal_terms[row_blocks(labels.size), THREADS](labels, valid, offsets, k, terms)
+        idcg = sum_by_group(terms, offsets)
+        inv = cuda.device_array(offsets.size - 1, dtype=np.float64)
+        _invert_positive[row_blocks(inv.size), THREADS](idcg, inv)
+        return inv
+
+    return derived((labels, valid, offsets), ("inverse_ideal_dcg", k), compute)
 
 
 def _setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use_ndcg: bool,
@@ -143,7 +137,7 @@ def _setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use
     return use_exp, expo, gain, disc, inv_idcg
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _grad_hess_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                     inv_t: float, loss_kind: int, use_ndcg: bool, hess_kind: int, use_exp: Any,
                     expo: Any, gain: Any, disc: Any, inv_idcg: Any, grad: Any,
@@ -202,7 +196,7 @@ def pairwise_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
         expo, gain, disc, inv_idcg, grad, hess)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _loss_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any, inv_t: float,
                loss_kind: int, use_ndcg: bool, use_exp: Any, expo: Any, gain: Any, disc: Any,
                inv_idcg: Any, out: Any) -> None:

@@ -32,7 +32,7 @@ def _softmax_total(margins: Any, i: int) -> tuple[float, float]:
     return mx, acc
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _loss_rows(margins: Any, labels: Any, weights: Any, valid: Any, scale: float,
                out: Any) -> None:
     i = cuda.grid(1)
@@ -59,7 +59,7 @@ def rps_loss_rows(margins: Any, labels: Any, weights: Any, valid: Any, scale: fl
                                                        out)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _grad_hess_rows(margins: Any, labels: Any, weights: Any, valid: Any, scale: float,
                     hess_kind: int, grad: Any, hess: Any) -> None:
     i = cuda.grid(1)

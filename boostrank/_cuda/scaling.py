@@ -12,7 +12,7 @@ from .._config import HESSIAN_FLOOR
 from ._common import THREADS, block_sum
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _scale_groups(grad: Any, hess: Any, offsets: Any) -> None:
     shared = cuda.shared.array(THREADS, numba.float64)
     g = cuda.blockIdx.x

@@ -33,7 +33,7 @@ def _group_logsumexp(shared: Any, scores: Any, valid: Any, start: int, end: int)
     return mx + math.log(block_sum(shared, acc))
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _grad_hess_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                       grad: Any, hess: Any) -> None:
     shared = cuda.shared.array(THREADS, numba.float64)
@@ -68,7 +68,7 @@ def softmax_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offset
                                                  hess)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                  out: Any) -> None:
     shared = cuda.shared.array(THREADS, numba.float64)

@@ -3,9 +3,10 @@ docstring for the maths).
 
 The GPU evaluates every pair: one thread per row sums its side of the group's pairs, which
 spreads an era of thousands of rows over many blocks.  ``method`` is therefore not used here
-("exact" and "windowed" agree to rtol 1e-9 on the CPU); ``label_ranks``, when it has one entry
-per row, is taken as the centred soft ranks of the labels (the objective computes those once
-per data set and they go to the device once), otherwise they are computed here.
+("exact" and "windowed" agree to rtol 1e-9 on the CPU).  ``label_ranks``, when it has one entry
+per row, is taken as the centred soft ranks of the labels: the objective computes them once per
+data set with :func:`spearman_label_ranks` (every pair) and keeps them on the device;
+otherwise they are computed here.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ._common import (
 )
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _count_terms(weights: Any, valid: Any, out: Any) -> None:
     i = cuda.grid(1)
     if i < valid.size:
@@ -45,7 +46,7 @@ def _counts(weights: Any, valid: Any, offsets: Any) -> Any:
     return sum_by_group(terms, offsets)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _centred_soft_ranks(x: Any, valid: Any, offsets: Any, inv: float, counts: Any,
                         out: Any) -> None:
     """out_i = sum_j sigma((x_i - x_j) / tau) - m / 2 over the valid rows j of i's group."""
@@ -71,7 +72,7 @@ def spearman_label_ranks(labels: Any, valid: Any, offsets: Any, tau: float, out:
                                                            counts, out)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _product_terms(a: Any, b: Any, out: Any) -> None:
     i = cuda.grid(1)
     if i < a.size:  # a = b = 0 on invalid rows
@@ -98,7 +99,7 @@ def _corr_parts(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any
     return a, b, counts, sum_by_group(terms, offsets)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _loss_from_parts(counts: Any, sums: Any, out: Any) -> None:
     g = cuda.grid(1)
     if g < out.size:
@@ -114,9 +115,24 @@ def spearman_loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, off
     _loss_from_parts[row_blocks(out.size), THREADS](counts, sums, out)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
+def _corr_gradient(valid: Any, offsets: Any, a: Any, b: Any, sums: Any, out: Any) -> None:
+    """c_k = d corr / d r_k = b_k / D - N B a_k / D^3 (the CPU kernel's expression)."""
+    i = cuda.grid(1)
+    if i >= a.size:
+        return
+    out[i] = 0.0
+    if valid[i]:
+        g = group_of(offsets, i)
+        big_b = sums[g, 1]
+        big_n = sums[g, 2]
+        d = math.sqrt(sums[g, 0] * big_b + CORR_EPS)
+        out[i] = b[i] / d - big_n * big_b * a[i] / (d * d * d)
+
+
+@cuda.jit(cache=True)
 def _grad_hess_rows(scores: Any, valid: Any, offsets: Any, inv: float, hess_kind: int,
-                    tie_step: float, a: Any, b: Any, counts: Any, sums: Any, grad: Any,
+                    tie_step: float, a: Any, c: Any, counts: Any, sums: Any, grad: Any,
                     hess: Any) -> None:
     i = cuda.grid(1)
     if i >= scores.size:
@@ -132,10 +148,7 @@ def _grad_hess_rows(scores: Any, valid: Any, offsets: Any, inv: float, hess_kind
         return
     big_a = sums[g, 0]
     big_b = sums[g, 1]
-    big_n = sums[g, 2]
-    d = math.sqrt(big_a * big_b + CORR_EPS)
-    d3 = d * d * d
-    ci = b[i] / d - big_n * big_b * a[i] / d3
+    ci = c[i]
     xi = scores[i]
     gsum = 0.0
     habs = 0.0
@@ -149,7 +162,7 @@ def _grad_hess_rows(scores: Any, valid: Any, offsets: Any, inv: float, hess_kind
         sd = sp * sn
         if sd == 0.0:
             continue
-        t = sd * (ci - (b[j] / d - big_n * big_b * a[j] / d3))
+        t = sd * (ci - c[j])
         gsum += t
         if hess_kind == HESS_PAIR_MAGNITUDE:
             habs += abs(t)
@@ -175,12 +188,14 @@ def spearman_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
                        label_ranks: Any, grad: Any, hess: Any) -> None:
     """Twin of the CPU ``spearman_grad_hess``."""
     a, b, counts, sums = _corr_parts(scores, labels, weights, valid, offsets, tau, label_ranks)
-    _grad_hess_rows[row_blocks(scores.size), THREADS](scores, valid, offsets, 1.0 / tau,
-                                                       hess_kind, tie_step, a, b, counts, sums,
-                                                       grad, hess)
+    blocks = row_blocks(scores.size)
+    c = cuda.device_array(scores.size, dtype=np.float64)
+    _corr_gradient[blocks, THREADS](valid, offsets, a, b, sums, c)
+    _grad_hess_rows[blocks, THREADS](scores, valid, offsets, 1.0 / tau, hess_kind, tie_step, a,
+                                     c, counts, sums, grad, hess)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                     mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
     shared = cuda.shared.array(THREADS, numba.float64)
