@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import warnings
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numba
@@ -76,6 +76,10 @@ class Batch:
     valid: B1  # (n,)
     offsets: I64  # (n_groups + 1,)
     shape: tuple[int, ...]  # shape of y_pred as given, for outputs
+    #: Per-data-set derived arrays that depend only on labels, mask and groups (e.g. the
+    #: pairwise label order): shared by every round's batch of one DMatrix/Dataset, since
+    #: ``replace(static, scores=...)`` keeps the same dict.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -388,11 +392,30 @@ class _Pairwise(_Ranking):
         launch(_pw.pairwise_loss_rows, *self._args(b), out)
         return out
 
+    def _label_order(self, b: Batch) -> tuple[I64, I64, I64]:
+        """``pairwise_label_order`` of the batch's labels, mask and groups, computed once per
+        data set: kept on a host DMatrix/Dataset's cached batch, and otherwise reused while
+        labels, mask and groups compare equal (repeated ``grad_hess`` calls, sklearn hosts)."""
+        hit = b.derived.get("pair_order")
+        if hit is not None:
+            return hit
+        with _CACHE_LOCK:
+            last = getattr(self, "_order_cache", None)
+        if (last is not None and np.array_equal(last[0], b.offsets)
+                and np.array_equal(last[1], b.valid) and np.array_equal(last[2], b.labels)):
+            order = last[3]
+        else:
+            order = launch(_pw.pairwise_label_order, b.labels, b.valid, b.offsets)
+            with _CACHE_LOCK:
+                self._order_cache = (b.offsets.copy(), b.valid.copy(), b.labels.copy(), order)
+        b.derived["pair_order"] = order
+        return order
+
     def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
-        launch(_pw.pairwise_grad_hess, *self._args(b), self._hessians[self.hessian], grad, hess,
-               numba.get_num_threads())
+        launch(_pw.pairwise_grad_hess_ordered, *self._args(b), self._hessians[self.hessian],
+               grad, hess, numba.get_num_threads(), *self._label_order(b))
         return grad, hess
 
 
