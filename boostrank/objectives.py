@@ -362,9 +362,25 @@ class _Pairwise(_Ranking):
         k: int | None = None,
         hessian: str | None = None,
         group_scale: str | None = "auto",
+        truncation_level: int | None = None,
+        pairs_per_row: int | None = None,
+        seed: int = 0,
     ) -> None:
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
         self.temperature = check_positive(temperature, "temperature")
+        for value, label in ((truncation_level, "truncation_level"),
+                             (pairs_per_row, "pairs_per_row")):
+            if value is not None and (isinstance(value, bool) or int(value) != value
+                                      or value < 1):
+                raise ValueError(f"`{label}` must be a positive integer or None, got {value!r}.")
+        if truncation_level is not None and pairs_per_row is not None:
+            raise ValueError("`truncation_level` and `pairs_per_row` each select a subset of "
+                             "the pairs; set one of them, not both.")
+        if isinstance(seed, bool) or int(seed) != seed or seed < 0:
+            raise ValueError(f"`seed` must be an integer >= 0, got {seed!r}.")
+        self.truncation_level = None if truncation_level is None else int(truncation_level)
+        self.pairs_per_row = None if pairs_per_row is None else int(pairs_per_row)
+        self.seed = int(seed)
         self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
         if k is not None and (int(k) != k or k < 1):
             raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
@@ -387,10 +403,31 @@ class _Pairwise(_Ranking):
         return (b.scores, b.labels, b.weights, b.valid, b.offsets, self.temperature,
                 self._loss_kind, self.lambda_weight == "ndcg", self.k or 0)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # objects pickled before the pair-subset options existed used all pairs
+        self.__dict__.update({"truncation_level": None, "pairs_per_row": None, "seed": 0,
+                              **state})
+
+    def _quadratic_cost(self) -> bool:
+        return self.truncation_level is None and self.pairs_per_row is None
+
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.n_rows)
-        launch(_pw.pairwise_loss_rows, *self._args(b), out)
+        if self.truncation_level is not None:
+            launch(_pw.pairwise_loss_rows_truncated, *self._args(b), out, self.truncation_level)
+        else:
+            launch(_pw.pairwise_loss_rows, *self._args(b), out)
         return out
+
+    def _draw_seed(self) -> int:
+        """The seed of this call's pair draws: ``seed`` and a per-object call count, so each
+        boosting round draws new pairs, reproducibly for the same sequence of calls."""
+        if self.pairs_per_row is None:
+            return 0
+        with _CACHE_LOCK:
+            calls = self.__dict__.get("_draw_calls", 0)
+            self._draw_calls = calls + 1
+        return (self.seed * 1_000_003 + calls) % (1 << 62)
 
     def _label_order(self, b: Batch) -> tuple[I64, I64, I64]:
         """``pairwise_label_order`` of the batch's labels, mask and groups, computed once per
@@ -415,7 +452,8 @@ class _Pairwise(_Ranking):
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
         launch(_pw.pairwise_grad_hess_ordered, *self._args(b), self._hessians[self.hessian],
-               grad, hess, numba.get_num_threads(), *self._label_order(b))
+               grad, hess, numba.get_num_threads(), *self._label_order(b),
+               self.truncation_level or 0, self.pairs_per_row or 0, self._draw_seed())
         return grad, hess
 
 
@@ -445,9 +483,22 @@ class PairwiseSoftZeroOne(_Pairwise):
         normalisation of the hosts' LambdaMART, under "lambdarank"; "auto" applies it under
         ``xgb.train`` only, where it measured better (BENCHMARKS.md).  It does not change a
         group's Newton step, only how much each group weighs in the trees.
+    truncation_level : None (default: all pairs) or K: only the pairs with at least one row
+        among its group's top K by current score (ties by row order), as LightGBM's
+        ``lambdarank_truncation_level``; the set is held fixed when differentiating, like the
+        lambda weights.  ``loss`` then sums the same pairs.  O(n_g K) per group.
+    pairs_per_row : None (default: all pairs) or n: ``grad_hess`` uses, for each row, n
+        partners with another label drawn uniformly with replacement (XGBoost's
+        ``lambdarank_num_pair_per_sample`` with the "mean" pair method), each drawn pair
+        weighted N_i / (2 n), N_i the row's number of such partners, so the expected gradient
+        and Hessian are those of all pairs.  New pairs are drawn on every call (boosting
+        round), reproducibly from ``seed`` and the number of calls so far; ``loss`` stays the
+        loss over all pairs.  O(n_g n) per group.  Not together with ``truncation_level``.
+    seed : int >= 0, the seed of the pair draws (default 0).
 
     Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
-    Cost O(sum_g n_g^2) time, O(n) memory.
+    Cost O(sum_g n_g^2) time (with all pairs; label order cached per data set, one division
+    per pair), O(n) memory.
 
     Examples
     --------
