@@ -7,7 +7,10 @@ Workloads (``--scale`` multiplies the row counts): W1 learning to rank, 1,000,00
 groups of 100 with 5 grades; W2 per-era regression, 400 eras of 5,000 rows (soft Spearman,
 O(n^2) per era: scaled down to 40 eras by default); W3 ordinal, 1,000,000 rows, 10 classes.
 Median of ``--repeats`` calls after a warm-up, a fresh score array each call (as the hosts
-pass).  The NumPy baseline loops over groups in Python with (n_g, n_g) matrices.
+pass).  The NumPy baseline loops over groups in Python with (n_g, n_g) matrices.  For each
+pairwise loss on W1 the two kernels are also timed alone, side by side: the label-ordered
+kernel the objectives use (``pairwise_grad_hess_ordered``) and the row-order one
+(``pairwise_grad_hess``, the code before issue 5's second pass), with process CPU time.
 
 JAX baselines (only when ``jax`` imports; float64, ``jax.jit``, a NumPy array in and out as
 the hosts pass): the same loss written per group (W1, fixed group size 100) or per row (W3),
@@ -19,7 +22,8 @@ boostrank's default Gauss-Newton diagonal 2 sum_k (dP_k/dz_c)^2 from ``jax.jacfw
 cumulative probabilities.  Each JAX result is checked against boostrank's on the first rows.
 
 W4 skewed groups (a pairwise objective): group sizes from a heavy-tailed distribution (most
-10-50 rows, a few of 5,000+), timed with 1 and with 2 Numba threads.
+10-50 rows, a few of 5,000+), timed with 1 and with 2 Numba threads, then with the opt-in pair
+subsets (``truncation_level=30``, ``pairs_per_row=8``).
 """
 
 from __future__ import annotations
