@@ -98,6 +98,10 @@ def configs(w: Workload, host: str) -> list[tuple[str, Any]]:
         return [(b, b) for b in builtin] + [
             ("pairwise_logistic", br.pairwise_logistic),
             ("pairwise_logistic(ndcg)", br.PairwiseLogistic(lambda_weight="ndcg")),
+            # LightGBM's lambdarank keeps the pairs with a row in the top 30 by default
+            # (lambdarank_truncation_level): the same pair set
+            ("pairwise_logistic(ndcg, truncation_level=30)",
+             br.PairwiseLogistic(lambda_weight="ndcg", truncation_level=30)),
             ("softmax_ranking", br.softmax_ranking),
         ]
     if w.name == "W2":

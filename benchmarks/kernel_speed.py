@@ -7,7 +7,10 @@ Workloads (``--scale`` multiplies the row counts): W1 learning to rank, 1,000,00
 groups of 100 with 5 grades; W2 per-era regression, 400 eras of 5,000 rows (soft Spearman,
 O(n^2) per era: scaled down to 40 eras by default); W3 ordinal, 1,000,000 rows, 10 classes.
 Median of ``--repeats`` calls after a warm-up, a fresh score array each call (as the hosts
-pass).  The NumPy baseline loops over groups in Python with (n_g, n_g) matrices.
+pass).  The NumPy baseline loops over groups in Python with (n_g, n_g) matrices.  For each
+pairwise loss on W1 the two kernels are also timed alone, side by side: the label-ordered
+kernel the objectives use (``pairwise_grad_hess_ordered``) and the row-order one
+(``pairwise_grad_hess``, the code before issue 5's second pass), with process CPU time.
 
 JAX baselines (only when ``jax`` imports; float64, ``jax.jit``, a NumPy array in and out as
 the hosts pass): the same loss written per group (W1, fixed group size 100) or per row (W3),
@@ -19,7 +22,8 @@ boostrank's default Gauss-Newton diagonal 2 sum_k (dP_k/dz_c)^2 from ``jax.jacfw
 cumulative probabilities.  Each JAX result is checked against boostrank's on the first rows.
 
 W4 skewed groups (a pairwise objective): group sizes from a heavy-tailed distribution (most
-10-50 rows, a few of 5,000+), timed with 1 and with 2 Numba threads.
+10-50 rows, a few of 5,000+), timed with 1 and with 2 Numba threads, then with the opt-in pair
+subsets (``truncation_level=30``, ``pairs_per_row=8``).
 """
 
 from __future__ import annotations
@@ -29,9 +33,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numba
 import numpy as np
 
 import boostrank as br
+from boostrank._kernels.pairwise import (
+    pairwise_grad_hess,
+    pairwise_grad_hess_ordered,
+    pairwise_label_order,
+)
 
 
 def median_time(fn: Callable[[np.ndarray], Any], make: Callable[[], np.ndarray],
@@ -44,6 +54,21 @@ def median_time(fn: Callable[[np.ndarray], Any], make: Callable[[], np.ndarray],
         fn(s)
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
+
+
+def median_wall_cpu(fn: Callable[[np.ndarray], Any], make: Callable[[], np.ndarray],
+                    repeats: int) -> tuple[float, float]:
+    """Median wall and process CPU seconds per call (CPU time, both threads, is the figure
+    that other jobs on a shared machine disturb least)."""
+    fn(make())
+    walls, cpus = [], []
+    for _ in range(repeats):
+        s = make()
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn(s)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return float(np.median(walls)), float(np.median(cpus))
 
 
 def numpy_pairwise_logistic(y: np.ndarray, s: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -199,13 +224,35 @@ def main() -> None:
 
     if "W1" in only:
         t_ours = {}
+        offsets = np.arange(n_groups + 1, dtype=np.int64) * 100
+        valid = np.ones(n, dtype=bool)
+        w1 = np.ones(n)
+        order = pairwise_label_order(y, valid, offsets)
+        nt = numba.get_num_threads()
+        g_buf, h_buf = np.empty(n), np.empty(n)
         for name, obj in (("pairwise_logistic", br.pairwise_logistic),
                           ("pairwise_soft_zero_one", br.pairwise_soft_zero_one),
                           ("pairwise_logistic(ndcg)", br.PairwiseLogistic(lambda_weight="ndcg"))):
             t = median_time(lambda s, obj=obj: obj.grad_hess(y, s, group=sizes), scores,
                             args.repeats)
             t_ours[name] = t
-            rows.append(("W1", name, n, t, f"{pairs / t / 1e9:.2f}e9 pairs/s", ""))
+            rows.append(("W1", name, n, t, f"{pairs / t / 1e9:.2f}e9 pairs/s",
+                         "grad_hess: validation + kernel"))
+            # the kernels alone, label-ordered (now) and row-order (before), same process
+            kargs = (y, w1, valid, offsets, 1.0, obj._loss_kind, obj.lambda_weight == "ndcg",
+                     0, obj._hessians[obj.hessian])
+            t_new, c_new = median_wall_cpu(lambda s, a=kargs: pairwise_grad_hess_ordered(
+                s, *a, g_buf, h_buf, nt, *order, 0, 0, 0), scores, args.repeats)
+            t_old, c_old = median_wall_cpu(lambda s, a=kargs: pairwise_grad_hess(
+                s, *a, g_buf, h_buf, nt), scores, args.repeats)
+            rows.append(("W1", f"{name}: kernel, label order", n, t_new,
+                         f"{pairs / t_new / 1e9:.2f}e9 pairs/s",
+                         f"{t_old / t_new:.1f}x the row-order kernel; CPU {c_new:.4f} s/call"
+                         f" = {2 * pairs / c_new / 1e9:.2f}e9 pairs/s on 2 free cores"))
+            rows.append(("W1", f"{name}: kernel, row order (before)", n, t_old,
+                         f"{pairs / t_old / 1e9:.2f}e9 pairs/s",
+                         f"CPU {c_old:.4f} s/call = {2 * pairs / c_old / 1e9:.2f}e9 pairs/s on "
+                         "2 free cores"))
         t_np = median_time(lambda s: numpy_pairwise_logistic(y, s, sizes), scores, 1)
         rows.append(("W1", "NumPy pairwise_logistic (gradient only)", n, t_np,
                      f"{pairs / t_np / 1e9:.2f}e9 pairs/s", ""))
@@ -288,8 +335,6 @@ def main() -> None:
                              f"{n3 / tj / 1e6:.0f}e6 rows/s", note))
 
     if "W4" in only:
-        import numba
-
         sizes4 = skewed_sizes(max(10, int(40_000 * args.scale)), np.random.default_rng(4))
         n4 = int(sizes4.sum())
         y4 = rng.integers(0, 5, n4).astype(np.float64)
@@ -308,6 +353,12 @@ def main() -> None:
                          f"{big} groups >= 5,000 rows of {sizes4.size:,}; CPU {cpu:.3f} s/call"
                          + (f"; speed-up {by_threads[1] / t:.2f}x" if threads == 2 else "")))
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+        for label, obj in (("truncation_level=30", br.PairwiseLogistic(truncation_level=30)),
+                           ("pairs_per_row=8", br.PairwiseLogistic(pairs_per_row=8))):
+            t = median_time(lambda s, obj=obj: obj.grad_hess(y4, s, group=sizes4),
+                            lambda: rng.normal(size=n4), args.repeats)
+            rows.append(("W4", f"pairwise_logistic({label}), 2 threads", n4, t, "",
+                         f"{by_threads[2] / t:.0f}x faster than all pairs"))
 
     if jax_note:
         print(jax_note.strip())

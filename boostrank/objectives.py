@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import warnings
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numba
@@ -62,6 +62,14 @@ __all__ = [
 
 REDUCTIONS = ("mean", "sum", "none")
 _CACHE_LOCK = threading.Lock()
+_SAMPLING_ON_GPU = (
+    "`pairs_per_row` sampling runs on the CPU only: on the GPU each drawn pair would update "
+    "two rows through order-dependent atomics (results that change from run to run). Use "
+    "device='cpu' or 'auto' (which keeps sampling on the CPU), or `truncation_level` or all "
+    "pairs on the GPU, where the full pair loop is cheap."
+)
+#: The label order argument of ``pairwise_grad_hess_ordered`` when the GPU runs it (unused).
+_NO_ORDER = np.empty(0, dtype=np.int64)
 #: Groups larger than this trigger a warning in the O(n_g^2) objectives.
 LARGE_GROUP = 50_000
 
@@ -79,6 +87,10 @@ class Batch:
     #: labels/weights/valid/offsets are boostrank-owned copies kept for a host data set's
     #: lifetime (never mutated): the GPU may cache their device copies by array identity
     static: bool = False
+    #: Per-data-set derived arrays that depend only on labels, mask and groups (e.g. the
+    #: pairwise label order): shared by every round's batch of one DMatrix/Dataset, since
+    #: ``replace(static, scores=...)`` keeps the same dict.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -378,11 +390,29 @@ class _Pairwise(_Ranking):
         k: int | None = None,
         hessian: str | None = None,
         group_scale: str | None = "auto",
+        truncation_level: int | None = None,
+        pairs_per_row: int | None = None,
+        seed: int = 0,
         device: str = "cpu",
     ) -> None:
         self.device = check_device(device)
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
         self.temperature = check_positive(temperature, "temperature")
+        for value, label in ((truncation_level, "truncation_level"),
+                             (pairs_per_row, "pairs_per_row")):
+            if value is not None and (isinstance(value, bool) or int(value) != value
+                                      or value < 1):
+                raise ValueError(f"`{label}` must be a positive integer or None, got {value!r}.")
+        if truncation_level is not None and pairs_per_row is not None:
+            raise ValueError("`truncation_level` and `pairs_per_row` each select a subset of "
+                             "the pairs; set one of them, not both.")
+        if isinstance(seed, bool) or int(seed) != seed or seed < 0:
+            raise ValueError(f"`seed` must be an integer >= 0, got {seed!r}.")
+        if pairs_per_row is not None and self.device == "cuda":
+            raise ValueError(_SAMPLING_ON_GPU)
+        self.truncation_level = None if truncation_level is None else int(truncation_level)
+        self.pairs_per_row = None if pairs_per_row is None else int(pairs_per_row)
+        self.seed = int(seed)
         self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
         if k is not None and (int(k) != k or k < 1):
             raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
@@ -406,16 +436,69 @@ class _Pairwise(_Ranking):
         return (d.scores, d.labels, d.weights, d.valid, d.offsets, self.temperature,
                 self._loss_kind, self.lambda_weight == "ndcg", self.k or 0)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # objects pickled before the pair-subset options existed used all pairs
+        self.__dict__.update({"truncation_level": None, "pairs_per_row": None, "seed": 0,
+                              "device": "cpu", **state})
+
+    def _quadratic_cost(self) -> bool:
+        return self.truncation_level is None and self.pairs_per_row is None
+
+    def _backend(self) -> Any:
+        # pair sampling has no GPU kernel: "auto" keeps it on the CPU
+        device = "cpu" if self.pairs_per_row is not None and self.device == "auto" else self.device
+        return backend(device)
+
     def _loss_parts(self, b: Batch, xp: Any) -> F64:
         out = xp.empty(b.n_rows)
-        xp.run(xp.kernels.pairwise.pairwise_loss_rows, *self._args(b, xp), out)
+        if self.truncation_level is not None:
+            xp.run(xp.kernels.pairwise.pairwise_loss_rows_truncated, *self._args(b, xp), out,
+                   self.truncation_level)
+        else:
+            xp.run(xp.kernels.pairwise.pairwise_loss_rows, *self._args(b, xp), out)
         return xp.host(out)
 
+    def _draw_seed(self) -> int:
+        """The seed of this call's pair draws: ``seed`` and a per-object call count, so each
+        boosting round draws new pairs, reproducibly for the same sequence of calls."""
+        if self.pairs_per_row is None:
+            return 0
+        with _CACHE_LOCK:
+            calls = self.__dict__.get("_draw_calls", 0)
+            self._draw_calls = calls + 1
+        return (self.seed * 1_000_003 + calls) % (1 << 62)
+
+    def _label_order(self, b: Batch) -> tuple[I64, I64, I64]:
+        """``pairwise_label_order`` of the batch's labels, mask and groups, computed once per
+        data set: kept on a host DMatrix/Dataset's cached batch, and otherwise reused while
+        labels, mask and groups compare equal (repeated ``grad_hess`` calls, sklearn hosts)."""
+        hit = b.derived.get("pair_order")
+        if hit is not None:
+            return hit
+        with _CACHE_LOCK:
+            last = getattr(self, "_order_cache", None)
+        if (last is not None and np.array_equal(last[0], b.offsets)
+                and np.array_equal(last[1], b.valid) and np.array_equal(last[2], b.labels)):
+            order = last[3]
+        else:
+            order = launch(_pw.pairwise_label_order, b.labels, b.valid, b.offsets)
+            with _CACHE_LOCK:
+                self._order_cache = (b.offsets.copy(), b.valid.copy(), b.labels.copy(), order)
+        b.derived["pair_order"] = order
+        return order
+
     def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        if xp.name == "cpu":
+            order = self._label_order(b)
+        elif self.pairs_per_row is not None:
+            raise ValueError(_SAMPLING_ON_GPU)
+        else:  # the GPU kernel runs over rows and needs no label order
+            order = (_NO_ORDER, _NO_ORDER, _NO_ORDER)
         grad = xp.empty(b.n_rows)
         hess = xp.empty(b.n_rows)
-        xp.run(xp.kernels.pairwise.pairwise_grad_hess, *self._args(b, xp),
-               self._hessians[self.hessian], grad, hess, numba.get_num_threads())
+        xp.run(xp.kernels.pairwise.pairwise_grad_hess_ordered, *self._args(b, xp),
+               self._hessians[self.hessian], grad, hess, numba.get_num_threads(), *order,
+               self.truncation_level or 0, self.pairs_per_row or 0, self._draw_seed())
         return grad, hess
 
 
@@ -445,11 +528,24 @@ class PairwiseSoftZeroOne(_Pairwise):
         normalisation of the hosts' LambdaMART, under "lambdarank"; "auto" applies it under
         ``xgb.train`` only, where it measured better (BENCHMARKS.md).  It does not change a
         group's Newton step, only how much each group weighs in the trees.
+    truncation_level : None (default: all pairs) or K: only the pairs with at least one row
+        among its group's top K by current score (ties by row order), as LightGBM's
+        ``lambdarank_truncation_level``; the set is held fixed when differentiating, like the
+        lambda weights.  ``loss`` then sums the same pairs.  O(n_g K) per group.
+    pairs_per_row : None (default: all pairs) or n: ``grad_hess`` uses, for each row, n
+        partners with another label drawn uniformly with replacement (XGBoost's
+        ``lambdarank_num_pair_per_sample`` with the "mean" pair method), each drawn pair
+        weighted N_i / (2 n), N_i the row's number of such partners, so the expected gradient
+        and Hessian are those of all pairs.  New pairs are drawn on every call (boosting
+        round), reproducibly from ``seed`` and the number of calls so far; ``loss`` stays the
+        loss over all pairs.  O(n_g n) per group.  Not together with ``truncation_level``.
+    seed : int >= 0, the seed of the pair draws (default 0).
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
         the kernels run; the CUDA twins give the same values (README, "On the GPU").
 
     Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
-    Cost O(sum_g n_g^2) time, O(n) memory.
+    Cost O(sum_g n_g^2) time (with all pairs; label order cached per data set, one division
+    per pair), O(n) memory.
 
     Examples
     --------

@@ -418,3 +418,31 @@ def test_per_data_set_work_is_done_once(obj: Any, host: str,
         gpu(preds + 0.1, data)
         assert uploads == [preds.shape]
     assert len(label_rank_runs) == first_ranks == (1 if isinstance(obj, br.SoftSpearman) else 0)
+
+
+@pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg", truncation_level=3),
+                                 br.PairwiseSoftZeroOne(truncation_level=2)],
+                         ids=["logistic-ndcg-top3", "softzeroone-top2"])
+def test_truncated_pairs_on_the_gpu_agree_with_cpu(obj: Any) -> None:
+    d = make_data(13, SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    for s in (d.s, np.round(d.s)):  # ties in the top-K ranks go by row order on both
+        g_cpu, h_cpu = on("cpu", obj).grad_hess(d.y, s, **kw)
+        g_gpu, h_gpu = on("cuda", obj).grad_hess(d.y, s, **kw)
+        assert_agree(g_gpu, g_cpu)
+        assert_agree(h_gpu, h_cpu)
+        assert_agree(on("cuda", obj).loss(d.y, s, reduction="none", **kw),
+                     on("cpu", obj).loss(d.y, s, reduction="none", **kw))
+
+
+def test_pair_sampling_stays_on_the_cpu() -> None:
+    with pytest.raises(ValueError, match="CPU only"):
+        br.PairwiseLogistic(pairs_per_row=2, device="cuda")
+    d = make_data(14, SIZES)
+    auto = br.PairwiseLogistic(pairs_per_row=2, device="auto")
+    cpu = br.PairwiseLogistic(pairs_per_row=2)
+    np.testing.assert_array_equal(auto.grad_hess(d.y, d.s, group=d.sizes)[0],
+                                  cpu.grad_hess(d.y, d.s, group=d.sizes)[0])
+    forced = on("cuda", br.PairwiseLogistic(pairs_per_row=2))
+    with pytest.raises(ValueError, match="CPU only"):
+        forced.grad_hess(d.y, d.s, group=d.sizes)

@@ -2,9 +2,14 @@
 
 Per call: one block per group finds the score span (whether one exponential per row is exact,
 and its centre); one thread per row writes E_i = exp((s_i - mid)/T) and, with NDCG lambda
-weights, its gain and the discount at its current rank (rank = rows above it, ties by row
-order, as the CPU's stable sort); then one thread per row sums row i's side of every pair of
-its group.  1 / IDCG@k depends only on the labels: it is computed once per data set and cached.
+weights or a truncation level, its current rank (rows above it, ties by row order, as the
+CPU's stable sort), gain and discount; then one thread per row sums row i's side of every pair
+of its group.  1 / IDCG@k depends only on the labels: it is computed once per data set.
+
+``pairwise_grad_hess_ordered`` (the CPU's label-ordered kernel) has the same twin: the label
+order only makes the CPU's loop vectorise, and the GPU kernel, over rows, needs none.  Its
+``truncation_level`` is supported; ``pairs_per_row`` sampling is not (each drawn pair updates
+two rows: on the GPU that needs order-dependent atomics), and the objective refuses it there.
 """
 
 from __future__ import annotations
@@ -60,7 +65,8 @@ def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
 
 @cuda.jit(cache=True)
 def _row_setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use_ndcg: bool,
-               k: int, mid: Any, use_exp: Any, expo: Any, gain: Any, disc: Any) -> None:
+               k: int, ranked: bool, mid: Any, use_exp: Any, expo: Any, rank: Any, gain: Any,
+               disc: Any) -> None:
     i = cuda.grid(1)
     if i >= scores.size:
         return
@@ -71,13 +77,15 @@ def _row_setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float,
     si = scores[i]
     if use_exp[g]:
         expo[i] = math.exp((si - mid[g]) * inv_t)
-    if use_ndcg:
-        rank = 1
+    if ranked:
+        r = 1
         for j in range(offsets[g], offsets[g + 1]):
             if valid[j] and (scores[j] > si or (scores[j] == si and j < i)):
-                rank += 1
-        gain[i] = ndcg_gain(labels[i])
-        disc[i] = ndcg_discount(rank, k)
+                r += 1
+        rank[i] = r
+        if use_ndcg:
+            gain[i] = ndcg_gain(labels[i])
+            disc[i] = ndcg_discount(r, k)
 
 
 @cuda.jit(cache=True)
@@ -120,28 +128,29 @@ def inverse_ideal_dcg(labels: Any, valid: Any, offsets: Any, k: int) -> Any:
 
 
 def _setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use_ndcg: bool,
-           k: int) -> tuple[Any, ...]:
+           k: int, truncation: int) -> tuple[Any, ...]:
     n = scores.size
     n_groups = offsets.size - 1
     mid = cuda.device_array(n_groups, dtype=np.float64)
     use_exp = cuda.device_array(n_groups, dtype=np.bool_)
     _score_span[n_groups, THREADS](scores, valid, offsets, inv_t, mid, use_exp)
-    m = n if use_ndcg else 1
+    ranked = use_ndcg or truncation > 0
     expo = cuda.device_array(n, dtype=np.float64)
-    gain = cuda.device_array(m, dtype=np.float64)
-    disc = cuda.device_array(m, dtype=np.float64)
-    _row_setup[row_blocks(n), THREADS](scores, labels, valid, offsets, inv_t, use_ndcg, k, mid,
-                                       use_exp, expo, gain, disc)
+    rank = cuda.device_array(n if ranked else 1, dtype=np.int64)
+    gain = cuda.device_array(n if use_ndcg else 1, dtype=np.float64)
+    disc = cuda.device_array(n if use_ndcg else 1, dtype=np.float64)
+    _row_setup[row_blocks(n), THREADS](scores, labels, valid, offsets, inv_t, use_ndcg, k, ranked,
+                                       mid, use_exp, expo, rank, gain, disc)
     inv_idcg = (inverse_ideal_dcg(labels, valid, offsets, k) if use_ndcg
                 else cuda.device_array(1, dtype=np.float64))
-    return use_exp, expo, gain, disc, inv_idcg
+    return use_exp, expo, rank, gain, disc, inv_idcg
 
 
 @cuda.jit(cache=True)
 def _grad_hess_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
-                    inv_t: float, loss_kind: int, use_ndcg: bool, hess_kind: int, use_exp: Any,
-                    expo: Any, gain: Any, disc: Any, inv_idcg: Any, grad: Any,
-                    hess: Any) -> None:
+                    inv_t: float, loss_kind: int, use_ndcg: bool, hess_kind: int,
+                    truncation: int, use_exp: Any, expo: Any, rank: Any, gain: Any, disc: Any,
+                    inv_idcg: Any, grad: Any, hess: Any) -> None:
     i = cuda.grid(1)
     if i >= scores.size:
         return
@@ -157,8 +166,11 @@ def _grad_hess_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets:
     inv_t2 = inv_t * inv_t
     acc_g = 0.0
     acc_h = 0.0
+    outside = truncation > 0 and rank[i] > truncation  # beyond the top K: pairs with it only
     for j in range(offsets[g], offsets[g + 1]):
         if j == i or not valid[j] or labels[j] == yi:
+            continue
+        if outside and rank[j] > truncation:
             continue
         i_higher = yi > labels[j]
         sign = 1.0 if i_higher else -1.0
@@ -188,18 +200,33 @@ def pairwise_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
                        temperature: float, loss_kind: int, use_ndcg: bool, k: int,
                        hess_kind: int, grad: Any, hess: Any, n_threads: int) -> None:
     """Twin of the CPU ``pairwise_grad_hess`` (``n_threads`` is unused on the GPU)."""
+    pairwise_grad_hess_ordered(scores, labels, weights, valid, offsets, temperature, loss_kind,
+                               use_ndcg, k, hess_kind, grad, hess, n_threads, None, None, None,
+                               0, 0, 0)
+
+
+def pairwise_grad_hess_ordered(scores: Any, labels: Any, weights: Any, valid: Any,
+                               offsets: Any, temperature: float, loss_kind: int,
+                               use_ndcg: bool, k: int, hess_kind: int, grad: Any, hess: Any,
+                               n_threads: int, order: Any, order_offsets: Any,
+                               lower_start: Any, truncation: int, pairs_per_row: int,
+                               seed: int) -> None:
+    """Twin of the CPU ``pairwise_grad_hess_ordered``: ``n_threads`` and the label order are
+    unused on the GPU, ``truncation`` as on the CPU, ``pairs_per_row`` must be 0."""
+    if pairs_per_row:
+        raise ValueError("pairs_per_row sampling has no GPU kernel (see the module docstring)")
     inv_t = 1.0 / temperature
-    use_exp, expo, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
-                                                 use_ndcg, k)
+    use_exp, expo, rank, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
+                                                       use_ndcg, k, truncation)
     _grad_hess_rows[row_blocks(scores.size), THREADS](
-        scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, hess_kind, use_exp,
-        expo, gain, disc, inv_idcg, grad, hess)
+        scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, hess_kind,
+        truncation, use_exp, expo, rank, gain, disc, inv_idcg, grad, hess)
 
 
 @cuda.jit(cache=True)
 def _loss_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any, inv_t: float,
-               loss_kind: int, use_ndcg: bool, use_exp: Any, expo: Any, gain: Any, disc: Any,
-               inv_idcg: Any, out: Any) -> None:
+               loss_kind: int, use_ndcg: bool, truncation: int, use_exp: Any, expo: Any,
+               rank: Any, gain: Any, disc: Any, inv_idcg: Any, out: Any) -> None:
     hi = cuda.grid(1)
     if hi >= scores.size:
         return
@@ -210,8 +237,11 @@ def _loss_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
     per_row_exp = use_exp[g]
     y_hi = labels[hi]
     acc = 0.0
+    outside = truncation > 0 and rank[hi] > truncation
     for lo in range(offsets[g], offsets[g + 1]):
         if not valid[lo] or not y_hi > labels[lo]:
+            continue
+        if outside and rank[lo] > truncation:
             continue
         c = weights[hi]
         if use_ndcg:
@@ -236,9 +266,17 @@ def pairwise_loss_rows(scores: Any, labels: Any, weights: Any, valid: Any, offse
                        temperature: float, loss_kind: int, use_ndcg: bool, k: int,
                        out: Any) -> None:
     """Twin of the CPU ``pairwise_loss_rows``."""
+    pairwise_loss_rows_truncated(scores, labels, weights, valid, offsets, temperature,
+                                 loss_kind, use_ndcg, k, out, 0)
+
+
+def pairwise_loss_rows_truncated(scores: Any, labels: Any, weights: Any, valid: Any,
+                                 offsets: Any, temperature: float, loss_kind: int,
+                                 use_ndcg: bool, k: int, out: Any, truncation: int) -> None:
+    """Twin of the CPU ``pairwise_loss_rows_truncated``."""
     inv_t = 1.0 / temperature
-    use_exp, expo, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
-                                                 use_ndcg, k)
+    use_exp, expo, rank, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
+                                                       use_ndcg, k, truncation)
     _loss_rows[row_blocks(scores.size), THREADS](
-        scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, use_exp, expo, gain,
-        disc, inv_idcg, out)
+        scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, truncation, use_exp,
+        expo, rank, gain, disc, inv_idcg, out)

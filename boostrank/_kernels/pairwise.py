@@ -9,11 +9,21 @@ For a group g, valid rows only, u_ij = (s_i - s_j) / T and c_ij = w_i * lambda_i
 
 with q = sigma(u) sigma(-u).  ``lambda_ij`` is 1, or |Delta NDCG_ij| (LambdaRank) held fixed.
 Each unordered pair is visited once and updates both rows.
+
+Two forms of the gradient kernel, same results up to the order of summation:
+
+* ``pairwise_grad_hess``: rows in their own order, a label comparison per pair.
+* ``pairwise_grad_hess_ordered`` (what the objectives call): rows of each group in descending
+  label order (``pairwise_label_order``, computed once per data set and cached), so the pairs
+  [y_i > y_j] of row i are one contiguous range and the pair loop vectorises; also the opt-in
+  truncated and sampled pair sets.  ``pairwise_loss_rows_truncated`` is the loss over the
+  truncated set.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -23,6 +33,10 @@ from ._math import ndcg_discount, ndcg_gain, sigmoid, sigmoid_both, softplus_neg
 
 #: Largest score span / T of a group for which exp((s - mid) / T) cannot overflow.
 RATIO_SPAN = 1400.0
+#: The same for the label-ordered kernel, whose vectorised loops are compiled with
+#: reassociation: any product of E_a, E_j and 1 / (E_a + E_j) (e.g. inv * inv) must stay
+#: finite, so E stays within e^+-350.
+RATIO_SPAN_VECTOR = 700.0
 
 SOFT_ZERO_ONE = 0
 LOGISTIC = 1
@@ -233,7 +247,7 @@ def pairwise_grad_hess(
 
 
 @nb.njit(**PARALLEL)
-def pairwise_loss_rows(
+def pairwise_loss_rows_truncated(
     scores: np.ndarray,
     labels: np.ndarray,
     weights: np.ndarray,
@@ -244,11 +258,14 @@ def pairwise_loss_rows(
     use_ndcg: bool,
     k: int,
     out: np.ndarray,
+    truncation: int,
 ) -> None:
-    """Per-row loss: row i's value is the sum over the pairs where i is the preferred item."""
+    """``pairwise_loss_rows`` over the pairs of ``pairwise_grad_hess_ordered``'s
+    ``truncation``: those with at least one row among its group's top ``truncation`` by
+    current score (ties by row order); 0: all pairs."""
     n_groups = offsets.size - 1
     inv_t = 1.0 / temperature
-    m = scores.size if use_ndcg else 1
+    m = scores.size if use_ndcg or truncation > 0 else 1
     rank = np.zeros(m, dtype=np.int64)
     gain = np.empty(m)
     disc = np.empty(m)
@@ -260,12 +277,16 @@ def pairwise_loss_rows(
             out[i] = 0.0
         per_row_exp, inv_idcg = _group_setup(scores, labels, valid, start, end, inv_t, use_ndcg,
                                              k, rank, expo, gain, disc)
+        if truncation > 0 and not use_ndcg:
+            _group_lambda_setup(scores, labels, valid, start, end, k, rank)
         for i in range(start, end):
             if not valid[i]:
                 continue
             yi = labels[i]
             for j in range(i + 1, end):
                 if not valid[j] or labels[j] == yi:
+                    continue
+                if truncation > 0 and rank[i] > truncation and rank[j] > truncation:
                     continue
                 hi, lo = (i, j) if yi > labels[j] else (j, i)
                 c = weights[hi]
@@ -284,3 +305,605 @@ def pairwise_loss_rows(
                     u = (scores[hi] - scores[lo]) * inv_t
                     term = sigmoid(-u) if loss_kind == SOFT_ZERO_ONE else softplus_neg(u)
                 out[hi] += c * term
+
+
+@nb.njit(**SERIAL)
+def pairwise_loss_rows(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    temperature: float,
+    loss_kind: int,
+    use_ndcg: bool,
+    k: int,
+    out: np.ndarray,
+) -> None:
+    """Per-row loss: row i's value is the sum over the pairs where i is the preferred item."""
+    pairwise_loss_rows_truncated(scores, labels, weights, valid, offsets, temperature,
+                                 loss_kind, use_ndcg, k, out, 0)
+
+
+# --------------------------------------------------------------------------- label-ordered form
+#: The pair loops below are helpers over contiguous slices compiled with ``error_model="numpy"``
+#: (no ZeroDivisionError branch, which stops LLVM from vectorising a loop with a division; every
+#: divisor is E_a + E_j > 0), as in ``spearman.py``.
+_VECTOR = {**SERIAL, "error_model": "numpy"}
+
+
+@nb.njit(**PARALLEL)
+def pairwise_label_order(
+    labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The static part of the label-ordered kernels: depends on labels, mask and groups only,
+    so it is computed once per data set (labels are fixed across boosting rounds).
+
+    Returns (order, order_offsets, lower_start): ``order[order_offsets[g]:order_offsets[g + 1]]``
+    are group g's valid rows by descending label, ties in row order (invalid rows dropped);
+    for a position p of ``order``, the positions of the rows with a strictly lower label in the
+    same group are ``lower_start[p]`` to ``order_offsets[g + 1] - 1``.  So the pairs
+    [y_i > y_j] of row i form one contiguous range, with no label comparison."""
+    n_groups = offsets.size - 1
+    counts = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in nb.prange(n_groups):
+        c = 0
+        for i in range(offsets[g], offsets[g + 1]):
+            if valid[i]:
+                c += 1
+        counts[g + 1] = c
+    order_offsets = np.cumsum(counts)
+    total = order_offsets[-1]
+    order = np.empty(total, dtype=np.int64)
+    lower_start = np.empty(total, dtype=np.int64)
+    for g in nb.prange(n_groups):
+        p0 = order_offsets[g]
+        m = order_offsets[g + 1] - p0
+        idx = np.empty(m, dtype=np.int64)
+        neg = np.empty(m, dtype=np.float64)
+        t = 0
+        for i in range(offsets[g], offsets[g + 1]):
+            if valid[i]:
+                idx[t] = i
+                neg[t] = -labels[i]
+                t += 1
+        by_label = np.argsort(neg, kind="mergesort")
+        for p in range(m):
+            order[p0 + p] = idx[by_label[p]]
+        for p in range(m - 1, -1, -1):  # end of p's block of equal labels
+            if p + 1 < m and labels[order[p0 + p]] == labels[order[p0 + p + 1]]:
+                lower_start[p0 + p] = lower_start[p0 + p + 1]
+            else:
+                lower_start[p0 + p] = p0 + p + 1
+    return order, order_offsets, lower_start
+
+
+#: Scratch padding after a group's rows: the pair loops run to a multiple of PAD rows, over
+#: padding rows with E = 0 whose terms are exactly 0, so no scalar remainder loop runs.
+PAD = 8
+
+
+def _make_pair_loops(soft: bool, use_ndcg: bool) -> Any:
+    """The pair loops of one (loss, lambda weight) variant, the flags compile-time constants:
+    with them as run-time arguments LLVM if-converts every variant into one loop (all
+    computed, one selected) instead of unswitching: up to 1.5x slower (all flags at run time),
+    10-35% (loss kind at run time).
+
+    ``group(e, g, h, gain, disc, cg, ch, lower, m)`` adds, for each row a of a group in label
+    order and each row j in its contiguous lower range lower[a]..m - 1, lambda_aj * d1 / d2
+    times cg[a], ch[a] to g[j], h[j] and subtracts / adds the row sums to g[a], h[a]; d1 =
+    -phi'(u), d2 the curvature, sigma(u_aj) = E_a / (E_a + E_j) (one division per pair).
+    Rows of one label block share their lower range: four of them go through it in one pass
+    (each lower row's E, g and h loaded and stored once per four pairs: ~1.45x faster than one
+    at a time on W1; eight spill registers and are slower)."""
+
+    @nb.njit(inline="always", **_VECTOR)
+    def terms(ea: float, ej: float, soft_: bool, exact: bool) -> tuple[float, float]:
+        inv = 1.0 / (ea + ej)
+        sp = ea * inv  # sigma(u)
+        sn = ej * inv  # sigma(-u)
+        q = sp * sn
+        d1 = q if soft else sn
+        # the exact Hessian (rarely used) is a loop-invariant select, not a fifth and sixth
+        # specialisation: compile time
+        d2 = q * ((sp - sn) if exact else 1.0)
+        return d1, d2
+
+    @nb.njit(inline="always", **_VECTOR)
+    def lam(ga: float, gj: float, da: float, dj: float) -> float:
+        return abs((ga - gj) * (da - dj)) if use_ndcg else 1.0
+
+    @nb.njit(**_VECTOR)
+    def one(ea: float, e: np.ndarray, g: np.ndarray, h: np.ndarray, ga: float,
+            gain: np.ndarray, da: float, disc: np.ndarray, cg: float,
+            ch: float, soft: bool, exact: bool) -> tuple[float, float]:
+        acc_g = 0.0
+        acc_h = 0.0
+        for j in range(e.size):
+            d1, d2 = terms(ea, e[j], soft, exact)
+            w = lam(ga, gain[j], da, disc[j])
+            acc_g += w * d1
+            acc_h += w * d2
+            g[j] += cg * w * d1
+            h[j] += ch * w * d2
+        return acc_g, acc_h
+
+    @nb.njit(**_VECTOR)
+    def four(e0: float, e1: float, e2: float, e3: float, e: np.ndarray, g: np.ndarray,
+             h: np.ndarray, g0: float, g1: float, g2: float, g3: float, gain: np.ndarray,
+             d0: float, d1: float, d2: float, d3: float, disc: np.ndarray, cg: np.ndarray,
+             ch: np.ndarray, out: np.ndarray, soft: bool, exact: bool) -> None:
+        cg0, cg1, cg2, cg3 = cg[0], cg[1], cg[2], cg[3]
+        ch0, ch1, ch2, ch3 = ch[0], ch[1], ch[2], ch[3]
+        sg0 = sg1 = sg2 = sg3 = 0.0
+        sh0 = sh1 = sh2 = sh3 = 0.0
+        for j in range(e.size):
+            ej = e[j]
+            gj = gain[j]
+            dj = disc[j]
+            a0, b0 = terms(e0, ej, soft, exact)
+            a1, b1 = terms(e1, ej, soft, exact)
+            a2, b2 = terms(e2, ej, soft, exact)
+            a3, b3 = terms(e3, ej, soft, exact)
+            w0 = lam(g0, gj, d0, dj)
+            w1 = lam(g1, gj, d1, dj)
+            w2 = lam(g2, gj, d2, dj)
+            w3 = lam(g3, gj, d3, dj)
+            sg0 += w0 * a0
+            sg1 += w1 * a1
+            sg2 += w2 * a2
+            sg3 += w3 * a3
+            sh0 += w0 * b0
+            sh1 += w1 * b1
+            sh2 += w2 * b2
+            sh3 += w3 * b3
+            g[j] += cg0 * w0 * a0 + cg1 * w1 * a1 + cg2 * w2 * a2 + cg3 * w3 * a3
+            h[j] += ch0 * w0 * b0 + ch1 * w1 * b1 + ch2 * w2 * b2 + ch3 * w3 * b3
+        out[0] = sg0
+        out[1] = sg1
+        out[2] = sg2
+        out[3] = sg3
+        out[4] = sh0
+        out[5] = sh1
+        out[6] = sh2
+        out[7] = sh3
+
+    @nb.njit(**SERIAL)
+    def group(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+              disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray,
+              m: int, soft: bool, exact: bool) -> None:
+        sums = np.empty(8)
+        a = 0
+        while a < m:
+            lo = lower[a]
+            if lo >= m:
+                break  # the lowest label block: nothing below it
+            hi = lo + (m - lo + PAD - 1) // PAD * PAD
+            if a + 3 < lo:  # rows a..a + 3 share their lower rows
+                four(e[a], e[a + 1], e[a + 2], e[a + 3], e[lo:hi], g[lo:hi], h[lo:hi],
+                     gain[a], gain[a + 1], gain[a + 2], gain[a + 3], gain[lo:hi],
+                     disc[a], disc[a + 1], disc[a + 2], disc[a + 3], disc[lo:hi],
+                     cg[a:a + 4], ch[a:a + 4], sums, soft, exact)
+                for r in range(4):
+                    g[a + r] -= cg[a + r] * sums[r]
+                    h[a + r] += ch[a + r] * sums[4 + r]
+                a += 4
+            else:
+                acc_g, acc_h = one(e[a], e[lo:hi], g[lo:hi], h[lo:hi], gain[a], gain[lo:hi],
+                                   disc[a], disc[lo:hi], cg[a], ch[a], soft, exact)
+                g[a] -= cg[a] * acc_g
+                h[a] += ch[a] * acc_h
+                a += 1
+
+    @nb.njit(**SERIAL)
+    def truncated(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+                  disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray, m: int,
+                  rank: np.ndarray, level: int, top: np.ndarray, soft: bool,
+                  exact: bool) -> None:
+        """The pairs with a row in the top ``level`` by score: a row of the top against all
+        its lower rows, any other row against the lower rows of the top only.  Both loops are
+        vectorised: the top rows' E, gains and discounts are copied, in label order, into
+        contiguous arrays, so a row's lower top rows are one contiguous tail of them."""
+        n_top = 0
+        for p in range(m):  # top positions, ascending (label order)
+            if rank[p] <= level:
+                top[n_top] = p
+                n_top += 1
+        n_pad = n_top + PAD
+        et = np.zeros(n_pad)
+        gt = np.zeros(n_pad)
+        dt = np.zeros(n_pad)
+        g_top = np.zeros(n_pad)
+        h_top = np.zeros(n_pad)
+        for t in range(n_top):
+            et[t] = e[top[t]]
+            gt[t] = gain[top[t]]
+            dt[t] = disc[top[t]]
+        k0 = 0  # first top entry at or after lower[a] (lower is nondecreasing)
+        for a in range(m):
+            lo = lower[a]
+            if lo >= m:
+                break
+            if rank[a] <= level:
+                hi = lo + (m - lo + PAD - 1) // PAD * PAD
+                acc_g, acc_h = one(e[a], e[lo:hi], g[lo:hi], h[lo:hi], gain[a], gain[lo:hi],
+                                   disc[a], disc[lo:hi], cg[a], ch[a], soft, exact)
+            else:
+                while k0 < n_top and top[k0] < lo:
+                    k0 += 1
+                if k0 == n_top:
+                    continue
+                k1 = k0 + (n_top - k0 + PAD - 1) // PAD * PAD
+                acc_g, acc_h = one(e[a], et[k0:k1], g_top[k0:k1], h_top[k0:k1], gain[a],
+                                   gt[k0:k1], disc[a], dt[k0:k1], cg[a], ch[a], soft, exact)
+            g[a] -= cg[a] * acc_g
+            h[a] += ch[a] * acc_h
+        for t in range(n_top):
+            g[top[t]] += g_top[t]
+            h[top[t]] += h_top[t]
+
+    return group, truncated
+
+
+(_all_lp, _trunc_lp), (_all_ln, _trunc_ln), (_all_sp, _trunc_sp), (_all_sn, _trunc_sn) = (
+    _make_pair_loops(False, False), _make_pair_loops(False, True),
+    _make_pair_loops(True, False), _make_pair_loops(True, True))
+
+
+@nb.njit(inline="always", **SERIAL)
+def _add_pair_e(a: int, j: int, e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+                disc: np.ndarray, use_ndcg: bool, cg: float, ch: float, f: float,
+                loss_kind: int, hess_kind: int) -> None:
+    """One pair a > j (label), times f, from the per-row exponentials."""
+    inv = 1.0 / (e[a] + e[j])
+    sp = e[a] * inv
+    sn = e[j] * inv
+    q = sp * sn
+    d1 = sn if loss_kind == LOGISTIC else q
+    d2 = q if hess_kind == HESS_LOGISTIC_CURVATURE else q * (sp - sn)
+    if use_ndcg:
+        f *= abs((gain[a] - gain[j]) * (disc[a] - disc[j]))
+    g[a] -= cg * f * d1
+    g[j] += cg * f * d1
+    h[a] += ch * f * d2
+    h[j] += ch * f * d2
+
+
+@nb.njit(**SERIAL)
+def _sampled_pairs(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+                   disc: np.ndarray, use_ndcg: bool, cg: np.ndarray, ch: np.ndarray,
+                   lower: np.ndarray, m: int, rows: np.ndarray, n_draws: int, seed: int,
+                   loss_kind: int, hess_kind: int) -> None:
+    """Each row against ``n_draws`` partners of another label drawn uniformly
+    (``pair_draw``), each pair weighted N_a / (2 n_draws); scalar (a few pairs per row)."""
+    bs = 0
+    for a in range(m):
+        if a > 0 and lower[a - 1] != lower[a]:
+            bs = a  # first row of a's label block
+        blk = lower[a] - bs
+        n_other = m - blk
+        if n_other == 0:
+            continue
+        f = n_other / (2.0 * n_draws)
+        for t in range(n_draws):
+            u = pair_draw(seed, rows[a], t, n_other)
+            j = u if u < bs else u + blk
+            if j >= lower[a]:  # a has the higher label
+                _add_pair_e(a, j, e, g, h, gain, disc, use_ndcg, cg[a], ch[a], f, loss_kind,
+                            hess_kind)
+            else:
+                _add_pair_e(j, a, e, g, h, gain, disc, use_ndcg, cg[j], ch[j], f, loss_kind,
+                            hess_kind)
+
+
+@nb.njit(**SERIAL)
+def _group_pairs(loss_kind: int, hess_kind: int, use_ndcg: bool, e: np.ndarray,
+                 g: np.ndarray, h: np.ndarray, gain: np.ndarray, disc: np.ndarray,
+                 cg: np.ndarray, ch: np.ndarray, lower: np.ndarray, m: int, rank: np.ndarray,
+                 truncation: int, top: np.ndarray, rows: np.ndarray, n_draws: int,
+                 seed: int) -> None:
+    """Dispatch to the specialised pair loops of ``_make_pair_loops``: all pairs, the
+    truncated set (0 < truncation < m) or drawn pairs (n_draws > 0)."""
+    if n_draws > 0:
+        _sampled_pairs(e, g, h, gain, disc, use_ndcg, cg, ch, lower, m, rows, n_draws, seed,
+                       loss_kind, hess_kind)
+        return
+    soft = loss_kind == SOFT_ZERO_ONE
+    exact = hess_kind == HESS_EXACT_CLIPPED
+    if 0 < truncation < m:
+        if soft and use_ndcg:
+            _trunc_sn(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
+        elif soft:
+            _trunc_sp(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
+        elif use_ndcg:
+            _trunc_ln(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
+        else:
+            _trunc_lp(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
+    elif soft and use_ndcg:
+        _all_sn(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
+    elif soft:
+        _all_sp(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
+    elif use_ndcg:
+        _all_ln(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
+    else:
+        _all_lp(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
+
+
+@nb.njit(**SERIAL)
+def _pairs_scalar(sa: float, s: np.ndarray, g: np.ndarray, h: np.ndarray, lam_a: float,
+                  gain: np.ndarray, disc_a: float, disc: np.ndarray, use_ndcg: bool,
+                  inv_t: float, cg: float, ch: float, loss_kind: int,
+                  hess_kind: int) -> tuple[float, float]:
+    """The same sums from the scores directly (two sigmoids from one exponential per pair), for
+    groups whose score span / T would overflow the per-row exponentials."""
+    acc_g = 0.0
+    acc_h = 0.0
+    for j in range(s.size):
+        lam = abs((lam_a - gain[j]) * (disc_a - disc[j])) if use_ndcg else 1.0
+        sp, sn = sigmoid_both((sa - s[j]) * inv_t)
+        q = sp * sn
+        d1 = sn if loss_kind == LOGISTIC else q
+        d2 = q if hess_kind == HESS_LOGISTIC_CURVATURE else q * (sp - sn)
+        acc_g += lam * d1
+        acc_h += lam * d2
+        g[j] += cg * lam * d1
+        h[j] += ch * lam * d2
+    return acc_g, acc_h
+
+
+@nb.njit(**SERIAL)
+def _add_pair(hi: int, lo: int, s: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+              disc: np.ndarray, use_ndcg: bool, inv_t: float, cg: float, ch: float, f: float,
+              loss_kind: int, hess_kind: int) -> None:
+    """One pair hi > lo (positions in the group's scratch), times f: the truncated and sampled
+    paths' pair term, from the scores (two sigmoids from one exponential)."""
+    sp, sn = sigmoid_both((s[hi] - s[lo]) * inv_t)
+    q = sp * sn
+    d1 = sn if loss_kind == LOGISTIC else q
+    d2 = q if hess_kind == HESS_LOGISTIC_CURVATURE else q * (sp - sn)
+    if use_ndcg:
+        f *= abs((gain[hi] - gain[lo]) * (disc[hi] - disc[lo]))
+    g[hi] -= cg * f * d1
+    g[lo] += cg * f * d1
+    h[hi] += ch * f * d2
+    h[lo] += ch * f * d2
+
+
+@nb.njit(inline="always", **SERIAL)
+def pair_draw(seed: int, row: int, t: int, n: int) -> int:
+    """A uniform draw from 0..n-1 (n < 2^32) for the t-th partner of ``row``: splitmix64 of
+    (seed, row, t), so the sampled pairs do not depend on the thread schedule."""
+    x = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(row) * np.uint64(
+        0xBF58476D1CE4E5B9) + np.uint64(t) * np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    # multiply-shift instead of x % n (a 64-bit division: most of a draw's time)
+    return np.int64(((x >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+
+
+#: Up to this many rows a group's score ranks are counted (O(m^2) vectorised compares, cheaper
+#: than a sort for small groups); above, sorted.
+COUNT_RANKS_MAX = 192
+
+
+@nb.njit(**_VECTOR)
+def _count_rank(sp: float, rp: int, s: np.ndarray, rows: np.ndarray) -> int:
+    """1 + the number of rows ranked before (sp, rp): higher score, or equal score and lower
+    row index."""
+    r = 1
+    for q in range(s.size):
+        r += (s[q] > sp) | ((s[q] == sp) & (rows[q] < rp))
+    return r
+
+
+@nb.njit(**_VECTOR)
+def _count_higher(sp: float, s: np.ndarray) -> int:
+    r = 1
+    for q in range(s.size):
+        r += s[q] > sp
+    return r
+
+
+@nb.njit(**SERIAL)
+def _score_ranks(s: np.ndarray, rows: np.ndarray, m: int, rank: np.ndarray) -> None:
+    """rank[p] = 1-based rank of s[p] by descending score among s[:m], ties broken by
+    ascending ``rows[p]`` (row order), as ``_group_lambda_setup``."""
+    if m <= COUNT_RANKS_MAX:
+        total = 0
+        for p in range(m):  # 1 + rows with a higher score: the rank when no score is tied
+            rank[p] = _count_higher(s[p], s[:m])
+            total += rank[p]
+        if total != m * (m + 1) // 2:  # some tie (tied rows share a rank, the sum drops)
+            for p in range(m):
+                rank[p] = _count_rank(s[p], rows[p], s[:m], rows)
+        return
+    key = np.empty(m)
+    for p in range(m):
+        key[p] = -s[p]
+    by_score = np.argsort(key, kind="mergesort")  # stable: equal scores keep label order
+    r = 0
+    while r < m:  # equal scores: ranks go by row order, not label order
+        r1 = r + 1
+        while r1 < m and key[by_score[r1]] == key[by_score[r]]:
+            r1 += 1
+        if r1 - r > 1:
+            tied = by_score[r:r1]
+            by_row = np.argsort(rows[tied])
+            for t in range(r1 - r):
+                rank[tied[by_row[t]]] = r + t + 1
+        else:
+            rank[by_score[r]] = r + 1
+        r = r1
+
+
+@nb.njit(**PARALLEL)
+def pairwise_grad_hess_ordered(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    temperature: float,
+    loss_kind: int,
+    use_ndcg: bool,
+    k: int,
+    hess_kind: int,
+    grad: np.ndarray,
+    hess: np.ndarray,
+    n_threads: int,
+    order: np.ndarray,
+    order_offsets: np.ndarray,
+    lower_start: np.ndarray,
+    truncation: int,
+    pairs_per_row: int,
+    seed: int,
+) -> None:
+    """``pairwise_grad_hess`` on the label order of ``pairwise_label_order(labels, valid,
+    offsets)`` (the last three arguments): the same results up to the order of summation.
+
+    Per group, the valid rows are gathered in descending label order into contiguous scratch;
+    row a's pairs are then the contiguous tail lower_start[a]..end with one division per pair
+    (the per-row exponential trick) and no label comparison or validity branch, a loop LLVM
+    vectorises.  Accumulation is in float64.
+
+    Opt-in cheaper pair sets for large groups (0 turns each off; not both at once):
+
+    * ``truncation`` K > 0 (LightGBM's ``lambdarank_truncation_level``): only the pairs with
+      at least one row among the group's top K by current score (ties by row order):
+      O(m K) per group instead of O(m^2).
+    * ``pairs_per_row`` n > 0 (XGBoost's ``lambdarank_num_pair_per_sample``, "mean" method):
+      each valid row draws n partners with another label, uniformly with replacement
+      (``pair_draw(seed, row, t, N_i)``), each drawn pair weighted N_i / (2 n), N_i the number
+      of such partners: the expected gradient and Hessian are the full sums.  O(m n)."""
+    inv_t = 1.0 / temperature
+    inv_t2 = inv_t * inv_t
+    n_groups = offsets.size - 1
+    largest = 0
+    for grp in range(n_groups):
+        largest = max(largest, order_offsets[grp + 1] - order_offsets[grp])
+    disc_table = np.zeros(largest + 1)  # disc_table[r] = 1 / log2(1 + r), 0 beyond k
+    if use_ndcg:
+        for r in range(1, largest + 1):
+            disc_table[r] = ndcg_discount(r, k)
+    bin_ptr, sched = balanced_schedule(offsets, n_threads)
+    for b in nb.prange(bin_ptr.size - 1):
+        s = np.empty(largest)
+        e = np.zeros(largest + PAD)
+        g = np.zeros(largest + PAD)
+        h = np.zeros(largest + PAD)
+        gain = np.zeros(largest + PAD)
+        disc = np.zeros(largest + PAD)
+        rank = np.empty(largest, dtype=np.int64)
+        cg = np.empty(largest)
+        ch = np.empty(largest)
+        lower = np.empty(largest, dtype=np.int64)
+        top = np.empty(largest, dtype=np.int64)
+        for t in range(bin_ptr[b], bin_ptr[b + 1]):
+            grp = sched[t]
+            start = offsets[grp]
+            end = offsets[grp + 1]
+            p0 = order_offsets[grp]
+            m = order_offsets[grp + 1] - p0
+            if m < end - start:  # rows outside the order (invalid) get no pairs
+                for i in range(start, end):
+                    grad[i] = 0.0
+                    hess[i] = HESSIAN_FLOOR
+            if m == 0:
+                continue
+            rows = order[p0:p0 + m]
+            lo_score = np.inf
+            hi_score = -np.inf
+            for p in range(m):
+                v = scores[rows[p]]
+                s[p] = v
+                lo_score = min(lo_score, v)
+                hi_score = max(hi_score, v)
+                g[p] = 0.0
+                h[p] = 0.0
+            per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN_VECTOR
+            if per_row_exp:
+                mid = 0.5 * (hi_score + lo_score)
+                for p in range(m):
+                    e[p] = math.exp((s[p] - mid) * inv_t)
+                for p in range(m, m + PAD):  # padding: E = 0 gives terms of exactly 0
+                    e[p] = 0.0
+            truncated = 0 < truncation < m
+            if truncated or use_ndcg:
+                _score_ranks(s, rows, m, rank)
+            inv_idcg = 1.0
+            if use_ndcg:
+                idcg = 0.0
+                for p in range(m):  # rows are in ideal order already
+                    # one 2^y per label block, discounts from the table
+                    first = p == 0 or lower_start[p0 + p - 1] == p0 + p
+                    gain[p] = ndcg_gain(labels[rows[p]]) if first else gain[p - 1]
+                    disc[p] = disc_table[rank[p]]
+                    idcg += gain[p] * disc_table[p + 1]
+                inv_idcg = 1.0 / idcg if idcg > 0.0 else 0.0
+            for p in range(m):
+                c = weights[rows[p]] * inv_idcg
+                cg[p] = c * inv_t
+                ch[p] = c * inv_t2
+                lower[p] = lower_start[p0 + p] - p0
+            if per_row_exp:
+                _group_pairs(loss_kind, hess_kind, use_ndcg, e, g, h, gain, disc, cg, ch,
+                             lower, m, rank, truncation, top, rows, pairs_per_row, seed)
+            elif truncated:  # score span too wide for per-row exponentials: scalar pairs
+                n_top = 0
+                for p in range(m):  # top-K positions, ascending
+                    if rank[p] <= truncation:
+                        top[n_top] = p
+                        n_top += 1
+                for a in range(m):
+                    lo = lower[a]
+                    if lo >= m:
+                        break
+                    if rank[a] <= truncation:  # a in the top K: all its lower rows
+                        acc_g, acc_h = _pairs_scalar(s[a], s[lo:m], g[lo:m], h[lo:m], gain[a],
+                                                     gain[lo:m], disc[a], disc[lo:m],
+                                                     use_ndcg, inv_t, cg[a], ch[a], loss_kind,
+                                                     hess_kind)
+                        g[a] -= cg[a] * acc_g
+                        h[a] += ch[a] * acc_h
+                    else:  # only the lower rows in the top K
+                        for t in range(n_top):
+                            if top[t] >= lo:
+                                _add_pair(a, top[t], s, g, h, gain, disc, use_ndcg, inv_t,
+                                          cg[a], ch[a], 1.0, loss_kind, hess_kind)
+            elif pairs_per_row > 0:
+                bs = 0
+                for a in range(m):
+                    if a > 0 and lower[a - 1] != lower[a]:
+                        bs = a  # first row of a's label block
+                    blk = lower[a] - bs
+                    n_other = m - blk
+                    if n_other == 0:
+                        continue
+                    f = n_other / (2.0 * pairs_per_row)
+                    for t in range(pairs_per_row):
+                        u = pair_draw(seed, rows[a], t, n_other)
+                        j = u if u < bs else u + blk
+                        if j >= lower[a]:  # a has the higher label
+                            _add_pair(a, j, s, g, h, gain, disc, use_ndcg, inv_t, cg[a], ch[a],
+                                      f, loss_kind, hess_kind)
+                        else:
+                            _add_pair(j, a, s, g, h, gain, disc, use_ndcg, inv_t, cg[j], ch[j],
+                                      f, loss_kind, hess_kind)
+            else:
+                for a in range(m):
+                    lo = lower[a]
+                    if lo >= m:
+                        break
+                    acc_g, acc_h = _pairs_scalar(s[a], s[lo:m], g[lo:m], h[lo:m], gain[a],
+                                                 gain[lo:m], disc[a], disc[lo:m], use_ndcg,
+                                                 inv_t, cg[a], ch[a], loss_kind, hess_kind)
+                    g[a] -= cg[a] * acc_g
+                    h[a] += ch[a] * acc_h
+            for p in range(m):
+                r = rows[p]
+                grad[r] = g[p]
+                hv = h[p]
+                hess[r] = hv if hv > HESSIAN_FLOOR else HESSIAN_FLOOR

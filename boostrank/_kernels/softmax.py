@@ -50,13 +50,26 @@ def softmax_grad_hess(
         start = offsets[g]
         end = offsets[g + 1]
         total = 0.0
+        mx = -np.inf
         for i in range(start, end):
             if valid[i]:
                 total += weights[i] * labels[i]
-        lse = _group_logsumexp(scores, valid, start, end)
+                mx = max(mx, scores[i])
+        if total == 0.0:  # no weighted label: nothing to learn in this group
+            for i in range(start, end):
+                grad[i] = 0.0
+                hess[i] = HESSIAN_FLOOR
+            continue
+        # one exponential per row: e_i = exp(s_i - max) kept in grad until the sum is known
+        acc = 0.0
         for i in range(start, end):
-            if valid[i] and total != 0.0:
-                p = math.exp(scores[i] - lse)
+            e = math.exp(scores[i] - mx) if valid[i] else 0.0
+            grad[i] = e
+            acc += e
+        inv = 1.0 / acc
+        for i in range(start, end):
+            if valid[i]:
+                p = grad[i] * inv
                 grad[i] = total * p - weights[i] * labels[i]
                 h = total * p * (1.0 - p)
             else:
