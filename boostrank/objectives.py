@@ -16,7 +16,9 @@ exactly these arrays, except that under ``xgb.train`` the ranking losses (pairwi
 multiply each group's gradient and Hessian by the constant log2(1 + S_g) / S_g,
 S_g = sum |grad| over the group, as the hosts' built-in LambdaMART does
 (``group_scale="auto"``, the default; see :func:`lambdarank_group_scale` and BENCHMARKS.md for
-the measurements behind it).
+the measurements behind it), and that under XGBoost (``xgb.train`` and its sklearn API) the
+ranking losses and RPS double the Hessian they hand over, XGBoost's own convention
+(``hessian_factor="auto"``; see :class:`PairwiseSoftZeroOne`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,16 @@ __all__ = [
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
+#: ``group`` of ``__call__`` when not passed: LightGBM's sklearn API always passes it (None or
+#: sizes), XGBoost's never does.
+_NOT_GIVEN: Any = object()
+#: The host name of calls through XGBoost's sklearn API (``XGBClassifier(objective=...)``).
+XGBOOST_SKLEARN = "xgboost_sklearn"
+#: Hessian factor of ``hessian_factor="auto"`` under XGBoost (``xgb.train`` and its sklearn
+#: API): XGBoost's built-in objectives double their Hessians (``multi:softprob`` 2 p (1 - p),
+#: LambdaMART 2 sigma (1 - sigma) |Delta NDCG|), and its defaults (eta 0.3, lambda 1,
+#: min_child_weight 1) are set for that convention.  See :class:`PairwiseSoftZeroOne`.
+XGBOOST_HESSIAN_FACTOR = 2.0
 _CACHE_LOCK = threading.Lock()
 #: Groups larger than this trigger a warning in the O(n_g^2) objectives.
 LARGE_GROUP = 50_000
@@ -231,10 +243,11 @@ class Objective:
         return grad.reshape(b.shape), hess.reshape(b.shape)
 
     def __call__(self, y_true_or_preds: Any, y_pred_or_data: Any, sample_weight: Any = None,
-                 group: Any = None) -> tuple[F64, F64]:
+                 group: Any = _NOT_GIVEN) -> tuple[F64, F64]:
         """Host-library entry point: ``(preds, DMatrix)``, ``(preds, Dataset)``,
-        ``(y_true, y_pred, sample_weight=w)`` (XGBoost sklearn) or
-        ``(y_true, y_pred, weight, group)`` (LightGBM sklearn).
+        ``(y_true, y_pred)`` or ``(y_true, y_pred, sample_weight=w)`` (XGBoost sklearn) or
+        ``(y_true, y_pred, weight, group)`` (LightGBM sklearn, which always passes all four
+        positionally; a call without ``group`` is taken as XGBoost's sklearn API).
 
         For a ``DMatrix`` / ``Dataset`` the labels, groups, weights and masks are read and
         validated on the first call and kept for the data set's lifetime (as XGBoost keeps its
@@ -248,8 +261,16 @@ class Objective:
                 return np.zeros(preds.shape), np.ones(preds.shape)
             b, host = self._cached_batch(data, preds)
         else:
-            call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight, group)
+            given = group is not _NOT_GIVEN
+            call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight,
+                                          group if given else None)
             b, host = self._host_batch(call, self._host_preds(call.y_pred)), call.host
+            if not given:
+                host = XGBOOST_SKLEARN
+        return self._host_grad_hess(b, host)
+
+    def _host_grad_hess(self, b: Batch, host: str) -> tuple[F64, F64]:
+        """What the host receives (``_grad_hess`` then ``_host_scale``)."""
         grad, hess = self._grad_hess(b)
         return self._host_scale(b, grad, hess, host)
 
@@ -333,15 +354,34 @@ def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64
     return grad, hess
 
 
+def check_hessian_factor(value: Any) -> float | str:
+    """``"auto"`` or a positive finite number."""
+    if isinstance(value, str):
+        return check_choice(value, "hessian_factor", ("auto",))
+    return check_positive(value, "hessian_factor")
+
+
+def host_hessian_factor(option: float | str, host: str) -> float:
+    """The factor the host's Hessian is multiplied by: ``"auto"`` is
+    ``XGBOOST_HESSIAN_FACTOR`` under XGBoost (``xgb.train``, its sklearn API) and 1 under
+    LightGBM; a number applies under every host."""
+    if option == "auto":
+        return XGBOOST_HESSIAN_FACTOR if host in ("xgboost", XGBOOST_SKLEARN) else 1.0
+    return float(option)
+
+
 class _Ranking(Objective):
-    """Relevance-label ranking losses: optional per-group normalisation of the host's arrays."""
+    """Relevance-label ranking losses: optional per-group normalisation of the host's arrays
+    and XGBoost's Hessian convention."""
 
     group_scale: str | None
+    hessian_factor: float | str
 
     def _host_scale(self, b: Batch, grad: F64, hess: F64, host: str) -> tuple[F64, F64]:
         if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
-            return lambdarank_group_scale(grad, hess, b.offsets)
-        return grad, hess
+            grad, hess = lambdarank_group_scale(grad, hess, b.offsets)
+        factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
+        return grad, (hess * factor if factor != 1.0 else hess)
 
 
 # --------------------------------------------------------------------------- pairwise
@@ -358,8 +398,10 @@ class _Pairwise(_Ranking):
         k: int | None = None,
         hessian: str | None = None,
         group_scale: str | None = "auto",
+        hessian_factor: float | str = "auto",
     ) -> None:
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
+        self.hessian_factor = check_hessian_factor(hessian_factor)
         self.temperature = check_positive(temperature, "temperature")
         self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
         if k is not None and (int(k) != k or k < 1):
@@ -422,6 +464,20 @@ class PairwiseSoftZeroOne(_Pairwise):
         normalisation of the hosts' LambdaMART, under "lambdarank"; "auto" applies it under
         ``xgb.train`` only, where it measured better (BENCHMARKS.md).  It does not change a
         group's Newton step, only how much each group weighs in the trees.
+    hessian_factor : "auto" (default) or a positive number: the host's Hessian (after
+        ``group_scale``) is multiplied by it.  "auto" is 2 under XGBoost (``xgb.train`` and
+        the sklearn estimators) and 1 under LightGBM.  Why 2 under XGBoost: its built-in
+        ``rank:ndcg`` / ``rank:pairwise`` and ``multi:softprob`` double their Hessians
+        (2 sigma (1 - sigma) |Delta|, 2 p (1 - p)) and its defaults (eta 0.3, lambda 1,
+        min_child_weight 1) are set for that; with the exact Hessian the same eta takes twice
+        XGBoost's step.  It is also a safe step: a group's full Hessian here is a graph
+        Laplacian (off-diagonals -q <= 0, rows summing to 0: pairwise; A (diag p - p p^T):
+        softmax), so H <= 2 diag(H) and the doubled diagonal Newton step never overshoots the
+        quadratic model (Gershgorin).  LightGBM's own objectives do not double (lambdarank)
+        or use K / (K - 1) (multiclass), and doubling measured worse there.  Measured
+        (BENCHMARKS.md, default trees, 100 rounds, MQ2008 folds 1-5): better under XGBoost
+        for all five ranking objectives on the 5-fold mean.  ``grad_hess`` is not affected;
+        1.0 hands every host exactly its arrays (after ``group_scale``).
 
     Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
     Cost O(sum_g n_g^2) time, O(n) memory.
@@ -447,7 +503,8 @@ class PairwiseLogistic(_Pairwise):
     .. math::
         l_g = \sum_i w_i \sum_j [y_i > y_j]\, \lambda_{ij} \log(1 + e^{-(s_i - s_j)/T})
 
-    Same options (``group_scale`` included) and reductions as :class:`PairwiseSoftZeroOne`.
+    Same options (``group_scale`` and ``hessian_factor`` included) and reductions as
+    :class:`PairwiseSoftZeroOne`.
     The Hessian is the exact diagonal, per pair c q / T^2, q = sigma(u) sigma(-u)
     (``hessian="exact"``, the only choice).
     With ``lambda_weight="ndcg"`` this is LambdaRank/LambdaMART's gradient.
@@ -475,7 +532,8 @@ class SoftmaxRanking(_Ranking):
     softmax over the group's valid rows, labels not normalised; a group whose weighted labels
     sum to 0 contributes 0.  ``reduction="mean"`` averages over groups with a valid row;
     ``"none"`` gives one value per group.  Gradient A p_k - w_k y_k (A = sum w y); exact
-    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).  ``group_scale`` as in
+    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).  ``group_scale`` and
+    ``hessian_factor`` (2 under XGBoost: its LambdaMART's convention) as in
     :class:`PairwiseSoftZeroOne`.
 
     Examples
@@ -488,8 +546,10 @@ class SoftmaxRanking(_Ranking):
     name = "softmax_ranking"
     unreduced = "group"
 
-    def __init__(self, group_scale: str | None = "auto") -> None:
+    def __init__(self, group_scale: str | None = "auto",
+                 hessian_factor: float | str = "auto") -> None:
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
+        self.hessian_factor = check_hessian_factor(hessian_factor)
 
     def _loss_parts(self, b: Batch) -> F64:
         out = np.empty(b.offsets.size - 1)
@@ -535,6 +595,23 @@ class SoftSpearman(Objective):
     tie_step : size, in units of tau, of the first step out of all-equal scores (default
         1e-3; Gauss-Newton only).  The plain Gauss-Newton step there is ~1e-9, lost in
         XGBoost's float32 margins.
+    score_unit : "auto" (default), None or a positive number u: the host's margins are read
+        in units of u, i.e. the host receives the gradient and Hessian of s -> l(u s):
+        u grad(u s) and u^2 hess(u s) (``grad_hess`` and ``loss`` are not affected).
+        "auto" is u = tie_step * tau (1e-6 by default) under XGBoost (``xgb.train`` and the
+        sklearn estimators) and 1 under LightGBM.  Why: the correlation is scale-free near
+        ties, so boosting keeps its scores at the scale of the first step out of the
+        all-equal start, ~tie_step * tau (~1e-6); XGBoost holds margins in float32 around
+        its 0.5 start (resolution 6e-8), where such steps are a few rounding units: the
+        scores stop changing after ~10 trees (validation Spearman frozen) and its absolute
+        constants (lambda 1, min_child_weight 1) are meaningless next to Hessians of ~1e13.
+        In units of tie_step * tau the first step of row k is eta times the z-score of its
+        label's soft rank in its group, as for a regression, and the per-row Hessians are
+        O(m_g^2 / 4) instead of O(1e13).  LightGBM (float64 from 0, lambda_l2 0) trains the
+        same ranking in any unit (measured identical), so "auto" leaves it at 1.
+        For :class:`CombinedLoss` only the Spearman term is read in units of u (the MSE term
+        stays on the labels' scale), which lets the two terms mix under XGBoost.
+        Measured on chem97 (BENCHMARKS.md, RESULTS.md).
     method : how the same loss is evaluated.  "exact": every pair, O(n_g^2) per group.
         "windowed": sort each group, merge exact ties into blocks, and evaluate only pairs
         closer than 37.5 tau (beyond, sigma is 0 or 1 to double precision and sigma' < 6e-17),
@@ -569,19 +646,38 @@ class SoftSpearman(Objective):
 
     def __init__(self, regularization_strength: float = 1e-3,
                  hessian: str = "gauss_newton", tie_step: float = 1e-3,
-                 method: str = "auto") -> None:
+                 method: str = "auto", score_unit: float | str | None = "auto") -> None:
         self.regularization_strength = check_positive(regularization_strength,
                                                       "regularization_strength")
         self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
         self.tie_step = check_positive(tie_step, "tie_step")
         self.method = check_choice(method, "method", tuple(_SPEARMAN_METHODS))
+        if isinstance(score_unit, str):
+            check_choice(score_unit, "score_unit", ("auto",))
+        elif score_unit is not None:
+            score_unit = check_positive(score_unit, "score_unit")
+        self.score_unit = score_unit
+
+    def host_score_unit(self, host: str) -> float:
+        """The unit u of the margins under ``host`` ("xgboost", "xgboost_sklearn",
+        "lightgbm" or "sklearn"): the host receives the derivatives of s -> l(u s)."""
+        unit = getattr(self, "score_unit", None)
+        if unit == "auto":
+            if host in ("xgboost", XGBOOST_SKLEARN):
+                return self.tie_step * self.regularization_strength
+            return 1.0
+        return 1.0 if unit is None else float(unit)
+
+    def _host_grad_hess(self, b: Batch, host: str) -> tuple[F64, F64]:
+        return self._grad_hess(b, self.host_score_unit(host))
 
     def _quadratic_cost(self) -> bool:
         return self.method == "exact"
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # objects pickled before ``method`` existed evaluated the exact form
-        self.__dict__.update({"method": "exact", **state})
+        # objects pickled before ``method`` existed evaluated the exact form; before
+        # ``score_unit`` existed hosts received the raw derivatives
+        self.__dict__.update({"method": "exact", "score_unit": None, **state})
 
     def _label_ranks(self, b: Batch) -> F64:
         """Centred windowed soft ranks of the labels, reused while labels, mask, groups and tau
@@ -607,12 +703,18 @@ class SoftSpearman(Objective):
                self._label_ranks(b), out)
         return out
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
+    def _grad_hess(self, b: Batch, unit: float = 1.0) -> tuple[F64, F64]:
+        """Gradient and Hessian of s -> l(unit * s) (``grad_hess``: unit 1)."""
         grad = np.empty(b.n_rows)
         hess = np.empty(b.n_rows)
-        launch(_sp.spearman_grad_hess, b.scores, b.labels, b.weights, b.valid, b.offsets,
+        scores = b.scores if unit == 1.0 else b.scores * unit
+        launch(_sp.spearman_grad_hess, scores, b.labels, b.weights, b.valid, b.offsets,
                self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian], self.tie_step,
                _SPEARMAN_METHODS[self.method], self._label_ranks(b), grad, hess)
+        if unit != 1.0:
+            grad *= unit
+            hess *= unit * unit
+            np.maximum(hess, HESSIAN_FLOOR, out=hess)
         return grad, hess
 
 
@@ -645,8 +747,8 @@ class CombinedLoss(SoftSpearman):
     def __init__(self, mse_weight: float = 2.0, spearman_weight: float = 1.0,
                  regularization_strength: float = 1e-3,
                  hessian: str = "gauss_newton", tie_step: float = 1e-3,
-                 method: str = "auto") -> None:
-        super().__init__(regularization_strength, hessian, tie_step, method)
+                 method: str = "auto", score_unit: float | str | None = "auto") -> None:
+        super().__init__(regularization_strength, hessian, tie_step, method, score_unit)
         for value, label in ((mse_weight, "mse_weight"), (spearman_weight, "spearman_weight")):
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"`{label}` must be a finite number >= 0, got {value!r}.")
@@ -665,8 +767,9 @@ class CombinedLoss(SoftSpearman):
         mse = np.add.reduceat(sq, b.offsets[:-1])
         return self.mse_weight * mse + self.spearman_weight * super()._loss_parts(b)
 
-    def _grad_hess(self, b: Batch) -> tuple[F64, F64]:
-        grad, hess = super()._grad_hess(b)
+    def _grad_hess(self, b: Batch, unit: float = 1.0) -> tuple[F64, F64]:
+        """Gradient and Hessian of s -> MSE(s) + Spearman(unit * s)."""
+        grad, hess = super()._grad_hess(b, unit)
         scale = np.where(b.valid, 2.0 * self.mse_weight * b.weights / self._rows_per_group(b),
                          0.0)
         grad = self.spearman_weight * grad + scale * (b.scores - b.labels)
@@ -693,6 +796,13 @@ class RankedProbabilityScore(Objective):
     normalize : divide by K - 1 (default False).
     hessian : "gauss_newton" (default), 2 w sum_k (dP_k/dz_c)^2; or "exact", the exact
         diagonal clipped at the floor.
+    hessian_factor : "auto" (default) or a positive number multiplying the Hessian the host
+        receives (``grad_hess`` is not affected).  "auto" is 2 under XGBoost (``xgb.train``,
+        ``XGBClassifier``), whose ``multi:softprob`` uses 2 p (1 - p) and whose defaults are set
+        for it, and 1 under LightGBM (whose ``multiclass`` uses K / (K - 1) p (1 - p); doubling
+        measured worse there).  Wine quality, default trees, 100 rounds, 5 splits
+        (BENCHMARKS.md): XGBoost RPS 0.2798 -> 0.2736 (``multi:softprob`` 0.2746); LightGBM
+        doubled 0.2799 vs 0.2691.
 
     Examples
     --------
@@ -706,9 +816,15 @@ class RankedProbabilityScore(Objective):
     unreduced = "row"
     multiclass = True
 
-    def __init__(self, normalize: bool = False, hessian: str = "gauss_newton") -> None:
+    def __init__(self, normalize: bool = False, hessian: str = "gauss_newton",
+                 hessian_factor: float | str = "auto") -> None:
         self.normalize = bool(normalize)
         self.hessian = check_choice(hessian, "hessian", tuple(_RPS_HESSIANS))
+        self.hessian_factor = check_hessian_factor(hessian_factor)
+
+    def _host_scale(self, b: Batch, grad: F64, hess: F64, host: str) -> tuple[F64, F64]:
+        factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
+        return grad, (hess * factor if factor != 1.0 else hess)
 
     def _multiclass_batch(self, labels: F64, margins: F64, group: Any, qid: Any, weight: Any,
                           where: Any, offsets: I64 | None) -> Batch:

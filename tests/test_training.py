@@ -358,3 +358,17 @@ def test_dmatrix_without_groups_is_one_group(ranking_data):
     expected = lambdarank_group_scale(*obj.grad_hess(y, s.astype(np.float32)),
                                       np.array([0, y.size]))[0]
     np.testing.assert_allclose(grad, expected, rtol=1e-10)
+
+
+def test_soft_spearman_keeps_learning_under_xgboost(era_data):
+    """XGBoost's float32 margins around 0.5 froze soft Spearman after a few trees (steps of
+    ~1e-7); in the documented score unit later trees still change the ranking."""
+    (x, y, g), (xt, yt, gt) = era_data
+    bst = xgb.train({"nthread": 2, "disable_default_eval_metric": 1, "eta": 0.1},
+                    xgb.DMatrix(x, y, group=g), 40, obj=br.soft_spearman)
+    dt = xgb.DMatrix(xt)
+    p10 = bst.predict(dt, output_margin=True, iteration_range=(0, 10))
+    p40 = bst.predict(dt, output_margin=True)
+    assert np.std(p40) > 0.1, np.std(p40)  # O(1) scores, not ~1e-6 around 0.5
+    assert np.mean(np.argsort(p10) != np.argsort(p40)) > 0.1
+    assert br.spearman(yt, p40, group=gt) > 0.15
