@@ -473,10 +473,11 @@ class PairwiseSoftZeroOne(_Pairwise):
         XGBoost's step.  It is also a safe step: a group's full Hessian here is a graph
         Laplacian (off-diagonals -q <= 0, rows summing to 0: pairwise; A (diag p - p p^T):
         softmax), so H <= 2 diag(H) and the doubled diagonal Newton step never overshoots the
-        quadratic model (Gershgorin).  LightGBM's own objectives do not double (lambdarank)
-        or use K / (K - 1) (multiclass), and doubling measured worse there.  Measured
-        (BENCHMARKS.md, default trees, 100 rounds, MQ2008 folds 1-5): better under XGBoost
-        for all five ranking objectives on the 5-fold mean.  ``grad_hess`` is not affected;
+        quadratic model (Gershgorin).  LightGBM keeps 1: its ``multiclass`` uses
+        K / (K - 1) p (1 - p), and doubling measured worse there for RPS.  Measured
+        (BENCHMARKS.md, ``defaults_study.py hessian_factor``: default trees, 100 rounds,
+        MQ2008 folds 1-5): better under XGBoost for all five ranking objectives on the
+        5-fold mean.  ``grad_hess`` is not affected;
         1.0 hands every host exactly its arrays (after ``group_scale``).
 
     Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
