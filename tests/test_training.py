@@ -177,7 +177,7 @@ def test_xgboost_sklearn_sample_weight_reaches_objective(ordinal_data):
 
 def test_xgboost_group_weights_and_lightgbm_row_weights_are_honoured(ranking_data):
     (x, y, g), _ = ranking_data
-    obj = br.PairwiseLogistic(group_scale=None)
+    obj = br.PairwiseLogistic(group_scale=None, hessian_factor=1.0)  # grad_hess's arrays
     rng = np.random.default_rng(0)
     gw = rng.uniform(0.5, 2.0, size=g.size)
     preds = rng.normal(size=y.size)
@@ -369,6 +369,6 @@ def test_soft_spearman_keeps_learning_under_xgboost(era_data):
     dt = xgb.DMatrix(xt)
     p10 = bst.predict(dt, output_margin=True, iteration_range=(0, 10))
     p40 = bst.predict(dt, output_margin=True)
-    assert np.std(p40) > 0.1, np.std(p40)  # O(1) scores, not ~1e-6 around 0.5
+    assert np.std(p40) > 1e-2, np.std(p40)  # not ~1e-7 around 0.5 (frozen)
     assert np.mean(np.argsort(p10) != np.argsort(p40)) > 0.1
     assert br.spearman(yt, p40, group=gt) > 0.15
