@@ -3,11 +3,16 @@
     python benchmarks/defaults_study.py group_scale   # ranking losses: per-group host scaling
     python benchmarks/defaults_study.py spearman      # soft Spearman Hessian surrogates
     python benchmarks/defaults_study.py rps           # RPS Hessian surrogates
+    python benchmarks/defaults_study.py hessian_factor  # XGBoost's doubled Hessian convention
+    python benchmarks/defaults_study.py score_unit    # soft Spearman's unit under XGBoost
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
 ``spearman``: chem97 with a seeded 20% of schools held out, mean per-school Spearman.
-``rps``: wine quality, stratified 20% held out, RPS.
+``rps``: wine quality, stratified 20% held out, RPS.  ``hessian_factor``: MQ2008 folds 1-5
+(ranking losses) and wine (RPS) with the Hessian handed over as is (1) or doubled.
+``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw or in
+units of tie_step * tau, and the validation curve of one split.
 """
 
 from __future__ import annotations
@@ -127,11 +132,96 @@ def rps(seeds: range = range(5)) -> None:
     table(results, "RPS")
 
 
+def hessian_factor() -> None:
+    ranking = {"pairwise_soft_zero_one": br.PairwiseSoftZeroOne,
+               "pairwise_soft_zero_one(ndcg)":
+                   lambda **kw: br.PairwiseSoftZeroOne(lambda_weight="ndcg", **kw),
+               "pairwise_logistic": br.PairwiseLogistic,
+               "pairwise_logistic(ndcg)":
+                   lambda **kw: br.PairwiseLogistic(lambda_weight="ndcg", **kw),
+               "softmax_ranking": br.SoftmaxRanking}
+    results: dict[tuple[str, str], list[float]] = {}
+    for fold in range(1, 6):
+        f = letor_fold("mq2008", fold)
+        (x, y, g), (xt, yt, gt) = f["train"], f["test"]
+        results.setdefault(("xgboost", "rank:ndcg (built-in)"), []).append(
+            br.ndcg(yt, fit_predict("xgboost", "rank:ndcg", x, y, g, xt), group=gt, k=10))
+        for name, make in ranking.items():
+            for factor in (1.0, 2.0):
+                pred = fit_predict("xgboost", make(hessian_factor=factor), x, y, g, xt)
+                results.setdefault(("xgboost", f"{name}, hessian_factor={factor:g}"),
+                                   []).append(br.ndcg(yt, pred, group=gt, k=10))
+        pred = fit_predict("lightgbm", br.SoftmaxRanking(hessian_factor=2.0), x, y, g, xt)
+        results.setdefault(("lightgbm", "softmax_ranking, hessian_factor=2"), []).append(
+            br.ndcg(yt, pred, group=gt, k=10))
+    print("\nmq2008: NDCG@10, folds 1-5")
+    table(results, "NDCG@10")
+    d = load("wine_quality")
+    x, y = d["X"], d["y"].astype(np.float64) - 3
+    results = {}
+    for seed in range(5):
+        test = stratified_split(y, 0.2, seed)
+        for lib, builtin in (("xgboost", "multi:softprob"), ("lightgbm", "multiclass")):
+            contenders = [(f"{builtin} (built-in)", builtin)] + [
+                (f"rps, hessian_factor={f:g}", br.RankedProbabilityScore(hessian_factor=f))
+                for f in (1.0, 2.0)]
+            for name, obj in contenders:
+                pred = fit_predict(lib, obj, x[~test], y[~test], None, x[test], {"num_class": 7})
+                results.setdefault((lib, name), []).append(
+                    br.rps_score(y[test], pred, input="margin"))
+    print("\nwine quality: RPS (lower is better), 5 splits")
+    table(results, "RPS")
+
+
+def score_unit(seeds: range = range(5)) -> None:
+    d = load("chem97")
+    x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
+    contenders: list[tuple[str, Any]] = [
+        ("regression (built-in)", None),
+        ("soft_spearman, score_unit=None (raw)", br.SoftSpearman(score_unit=None)),
+        ("soft_spearman, score_unit=auto", br.soft_spearman),
+        ("combined_loss, score_unit=None (raw)", br.CombinedLoss(score_unit=None)),
+        ("combined_loss, score_unit=auto", br.combined_loss),
+    ]
+    results: dict[tuple[str, str], list[float]] = {}
+    for seed in seeds:
+        test = split_groups(sizes, 0.2, seed)
+        trs, tes = sizes_of(qid[~test]), sizes_of(qid[test])
+        for name, obj in contenders:
+            if obj is None:
+                pred = fit_predict("xgboost", "reg:squarederror", x[~test], y[~test], None,
+                                   x[test])
+            else:
+                pred = fit_predict("xgboost", obj, x[~test], y[~test], trs, x[test])
+            results.setdefault(("xgboost", name), []).append(
+                br.spearman(y[test], pred, group=tes))
+    print("\nchem97: mean per-school Spearman, 5 splits, XGBoost")
+    table(results, "Spearman")
+    # validation curve of split 0 (eta 0.1): does the model still change after 10 trees?
+    test = split_groups(sizes, 0.2, 0)
+    trs, tes = sizes_of(qid[~test]), sizes_of(qid[test])
+    its = (1, 3, 10, 30, 100, 200)
+    print("\nchem97 split 0, XGBoost eta 0.1: held-out Spearman after n trees")
+    print("| contender | " + " | ".join(f"n={i}" for i in its) + " | score std (n=200) |")
+    print("|---|" + "---|" * (len(its) + 1))
+    for name, obj in contenders[1:3]:
+        bst = xgb.train({"nthread": 2, "eta": 0.1, "disable_default_eval_metric": 1},
+                        xgb.DMatrix(x[~test], y[~test], group=trs), 200, obj=obj)
+        dt = xgb.DMatrix(x[test])
+        vals = [br.spearman(y[test], bst.predict(dt, output_margin=True, iteration_range=(0, i)),
+                            group=tes) for i in its]
+        spread = float(np.std(bst.predict(dt, output_margin=True)))
+        print(f"| {name} | " + " | ".join(f"{v:.4f}" for v in vals) + f" | {spread:.3g} |",
+              flush=True)
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("study", choices=["group_scale", "spearman", "rps"])
+    ap.add_argument("study", choices=["group_scale", "spearman", "rps", "hessian_factor",
+                                      "score_unit"])
     args = ap.parse_args()
     print(f"xgboost {xgb.__version__}, lightgbm {lgb.__version__}, boostrank {br.__version__}, "
           f"{ROUNDS} rounds, default tree parameters")
-    {"group_scale": group_scale, "spearman": spearman, "rps": rps}[args.study]()
+    {"group_scale": group_scale, "spearman": spearman, "rps": rps,
+     "hessian_factor": hessian_factor, "score_unit": score_unit}[args.study]()

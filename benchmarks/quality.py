@@ -79,9 +79,12 @@ def fit_predict(host: str, obj: Any, train: tuple, valid: tuple, test_x: np.ndar
         builtin = isinstance(obj, str)
         if builtin:
             p["objective"] = obj
+        # XGBoost guesses the direction from the metric's name and minimises any name it does
+        # not know ("spearman" included): pass it explicitly
+        maximize = bool(getattr(metric, "higher_is_better", False))
         bst = xgb.train(p, dtrain, num_boost_round=rounds, obj=None if builtin else obj,
                         evals=[(dvalid, "valid")], custom_metric=metric,
-                        early_stopping_rounds=patience, verbose_eval=False)
+                        early_stopping_rounds=patience, maximize=maximize, verbose_eval=False)
         best = bst.best_iteration + 1
         pred = bst.predict(xgb.DMatrix(test_x), output_margin=True, iteration_range=(0, best))
     else:

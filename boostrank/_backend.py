@@ -57,6 +57,13 @@ class CPU:
         return np.asarray(array)
 
     @staticmethod
+    def scale_inplace(array: np.ndarray, factor: float, floor: float) -> None:
+        """array <- max(array * factor, floor) (floor 0: no floor; a gradient)."""
+        array *= factor
+        if floor:
+            np.maximum(array, floor, out=array)
+
+    @staticmethod
     def for_host(grad: Any, hess: Any, host: str) -> tuple[Any, Any]:
         return grad, hess
 

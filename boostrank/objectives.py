@@ -16,7 +16,9 @@ exactly these arrays, except that under ``xgb.train`` the ranking losses (pairwi
 multiply each group's gradient and Hessian by the constant log2(1 + S_g) / S_g,
 S_g = sum |grad| over the group, as the hosts' built-in LambdaMART does
 (``group_scale="auto"``, the default; see :func:`lambdarank_group_scale` and BENCHMARKS.md for
-the measurements behind it).
+the measurements behind it), and that under XGBoost (``xgb.train`` and its sklearn API) the
+ranking losses and RPS double the Hessian they hand over, XGBoost's own convention
+(``hessian_factor="auto"``; see :class:`PairwiseSoftZeroOne`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import numpy as np
 from . import _hosts
 from . import ordinal as _ordinal
 from ._backend import backend, check_device
-from ._config import launch
+from ._config import HESSIAN_FLOOR, launch
 from ._groups import resolve_offsets
 from ._kernels import pairwise as _pw
 from ._kernels import rps as _rps
@@ -61,6 +63,16 @@ __all__ = [
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
+#: ``group`` of ``__call__`` when not passed: LightGBM's sklearn API always passes it (None or
+#: sizes), XGBoost's never does.
+_NOT_GIVEN: Any = object()
+#: The host name of calls through XGBoost's sklearn API (``XGBClassifier(objective=...)``).
+XGBOOST_SKLEARN = "xgboost_sklearn"
+#: Hessian factor of ``hessian_factor="auto"`` under XGBoost (``xgb.train`` and its sklearn
+#: API): XGBoost's built-in objectives double their Hessians (``multi:softprob`` 2 p (1 - p),
+#: LambdaMART 2 sigma (1 - sigma) |Delta NDCG|), and its defaults (eta 0.3, lambda 1,
+#: min_child_weight 1) are set for that convention.  See :class:`PairwiseSoftZeroOne`.
+XGBOOST_HESSIAN_FACTOR = 2.0
 _CACHE_LOCK = threading.Lock()
 _SAMPLING_ON_GPU = (
     "`pairs_per_row` sampling runs on the CPU only: on the GPU each drawn pair would update "
@@ -256,10 +268,11 @@ class Objective:
         return xp.host(grad).reshape(b.shape), xp.host(hess).reshape(b.shape)
 
     def __call__(self, y_true_or_preds: Any, y_pred_or_data: Any, sample_weight: Any = None,
-                 group: Any = None) -> tuple[F64, F64]:
+                 group: Any = _NOT_GIVEN) -> tuple[F64, F64]:
         """Host-library entry point: ``(preds, DMatrix)``, ``(preds, Dataset)``,
-        ``(y_true, y_pred, sample_weight=w)`` (XGBoost sklearn) or
-        ``(y_true, y_pred, weight, group)`` (LightGBM sklearn).
+        ``(y_true, y_pred)`` or ``(y_true, y_pred, sample_weight=w)`` (XGBoost sklearn) or
+        ``(y_true, y_pred, weight, group)`` (LightGBM sklearn, which always passes all four
+        positionally; a call without ``group`` is taken as XGBoost's sklearn API).
 
         For a ``DMatrix`` / ``Dataset`` the labels, groups, weights and masks are read and
         validated on the first call and kept for the data set's lifetime (as XGBoost keeps its
@@ -273,8 +286,17 @@ class Objective:
                 return np.zeros(preds.shape), np.ones(preds.shape)
             b, host = self._cached_batch(data, preds)
         else:
-            call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight, group)
+            given = group is not _NOT_GIVEN
+            call = _hosts.parse_host_call(y_true_or_preds, data, sample_weight,
+                                          group if given else None)
             b, host = self._host_batch(call, self._host_preds(call.y_pred)), call.host
+            if not given:
+                host = XGBOOST_SKLEARN
+        return self._host_grad_hess(b, host)
+
+    def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
+        """What the host receives: ``_grad_hess``, then ``_host_scale`` in place, as the
+        backend hands them over (see :mod:`boostrank._cuda.backend`)."""
         xp = self._backend()
         grad, hess = self._grad_hess(b, xp)
         self._host_scale(b, grad, hess, host, xp)
@@ -365,15 +387,36 @@ def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64
     return grad, hess
 
 
+def check_hessian_factor(value: Any) -> float | str:
+    """``"auto"`` or a positive finite number."""
+    if isinstance(value, str):
+        return check_choice(value, "hessian_factor", ("auto",))
+    return check_positive(value, "hessian_factor")
+
+
+def host_hessian_factor(option: float | str, host: str) -> float:
+    """The factor the host's Hessian is multiplied by: ``"auto"`` is
+    ``XGBOOST_HESSIAN_FACTOR`` under XGBoost (``xgb.train``, its sklearn API) and 1 under
+    LightGBM; a number applies under every host."""
+    if option == "auto":
+        return XGBOOST_HESSIAN_FACTOR if host in ("xgboost", XGBOOST_SKLEARN) else 1.0
+    return float(option)
+
+
 class _Ranking(Objective):
-    """Relevance-label ranking losses: optional per-group normalisation of the host's arrays."""
+    """Relevance-label ranking losses: optional per-group normalisation of the host's arrays
+    and XGBoost's Hessian convention."""
 
     group_scale: str | None
+    hessian_factor: float | str
 
     def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
         if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
             xp.run(xp.kernels.scaling.lambdarank_scale_inplace, grad, hess,
                    xp.batch(b).offsets)
+        factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
+        if factor != 1.0:
+            xp.scale_inplace(hess, factor, HESSIAN_FLOOR)
 
 
 # --------------------------------------------------------------------------- pairwise
@@ -393,10 +436,12 @@ class _Pairwise(_Ranking):
         truncation_level: int | None = None,
         pairs_per_row: int | None = None,
         seed: int = 0,
+        hessian_factor: float | str = "auto",
         device: str = "cpu",
     ) -> None:
         self.device = check_device(device)
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
+        self.hessian_factor = check_hessian_factor(hessian_factor)
         self.temperature = check_positive(temperature, "temperature")
         for value, label in ((truncation_level, "truncation_level"),
                              (pairs_per_row, "pairs_per_row")):
@@ -528,6 +573,21 @@ class PairwiseSoftZeroOne(_Pairwise):
         normalisation of the hosts' LambdaMART, under "lambdarank"; "auto" applies it under
         ``xgb.train`` only, where it measured better (BENCHMARKS.md).  It does not change a
         group's Newton step, only how much each group weighs in the trees.
+    hessian_factor : "auto" (default) or a positive number: the host's Hessian (after
+        ``group_scale``) is multiplied by it.  "auto" is 2 under XGBoost (``xgb.train`` and
+        the sklearn estimators) and 1 under LightGBM.  Why 2 under XGBoost: its built-in
+        ``rank:ndcg`` / ``rank:pairwise`` and ``multi:softprob`` double their Hessians
+        (2 sigma (1 - sigma) |Delta|, 2 p (1 - p)) and its defaults (eta 0.3, lambda 1,
+        min_child_weight 1) are set for that; with the exact Hessian the same eta takes twice
+        XGBoost's step.  It is also a safe step: a group's full Hessian here is a graph
+        Laplacian (off-diagonals -q <= 0, rows summing to 0: pairwise; A (diag p - p p^T):
+        softmax), so H <= 2 diag(H) and the doubled diagonal Newton step never overshoots the
+        quadratic model (Gershgorin).  LightGBM keeps 1: its ``multiclass`` uses
+        K / (K - 1) p (1 - p), and doubling measured worse there for RPS.  Measured
+        (BENCHMARKS.md, ``defaults_study.py hessian_factor``: default trees, 100 rounds,
+        MQ2008 folds 1-5): better under XGBoost for all five ranking objectives on the
+        5-fold mean.  ``grad_hess`` is not affected;
+        1.0 hands every host exactly its arrays (after ``group_scale``).
     truncation_level : None (default: all pairs) or K: only the pairs with at least one row
         among its group's top K by current score (ties by row order), as LightGBM's
         ``lambdarank_truncation_level``; the set is held fixed when differentiating, like the
@@ -568,7 +628,8 @@ class PairwiseLogistic(_Pairwise):
     .. math::
         l_g = \sum_i w_i \sum_j [y_i > y_j]\, \lambda_{ij} \log(1 + e^{-(s_i - s_j)/T})
 
-    Same options (``group_scale`` included) and reductions as :class:`PairwiseSoftZeroOne`.
+    Same options (``group_scale`` and ``hessian_factor`` included) and reductions as
+    :class:`PairwiseSoftZeroOne`.
     The Hessian is the exact diagonal, per pair c q / T^2, q = sigma(u) sigma(-u)
     (``hessian="exact"``, the only choice).
     With ``lambda_weight="ndcg"`` this is LambdaRank/LambdaMART's gradient.
@@ -596,8 +657,9 @@ class SoftmaxRanking(_Ranking):
     softmax over the group's valid rows, labels not normalised; a group whose weighted labels
     sum to 0 contributes 0.  ``reduction="mean"`` averages over groups with a valid row;
     ``"none"`` gives one value per group.  Gradient A p_k - w_k y_k (A = sum w y); exact
-    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).  ``group_scale`` and ``device`` as
-    in :class:`PairwiseSoftZeroOne`.
+    Hessian diagonal A p_k (1 - p_k) (convex).  Cost O(n).  ``group_scale``,
+    ``hessian_factor`` (2 under XGBoost: its LambdaMART's convention) and ``device`` as in
+    :class:`PairwiseSoftZeroOne`.
 
     Examples
     --------
@@ -609,9 +671,11 @@ class SoftmaxRanking(_Ranking):
     name = "softmax_ranking"
     unreduced = "group"
 
-    def __init__(self, group_scale: str | None = "auto", device: str = "cpu") -> None:
+    def __init__(self, group_scale: str | None = "auto",
+                 hessian_factor: float | str = "auto", device: str = "cpu") -> None:
         self.device = check_device(device)
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
+        self.hessian_factor = check_hessian_factor(hessian_factor)
 
     def _loss_parts(self, b: Batch, xp: Any) -> F64:
         d = xp.batch(b)
@@ -661,6 +725,23 @@ class SoftSpearman(Objective):
     tie_step : size, in units of tau, of the first step out of all-equal scores (default
         1e-3; Gauss-Newton only).  The plain Gauss-Newton step there is ~1e-9, lost in
         XGBoost's float32 margins.
+    score_unit : "auto" (default), None or a positive number u: the host's margins are read
+        in units of u, i.e. the host receives the gradient and Hessian of s -> l(u s):
+        u grad(u s) and u^2 hess(u s) (``grad_hess`` and ``loss`` are not affected).
+        "auto" is u = tie_step * tau (1e-6 by default) under XGBoost (``xgb.train`` and the
+        sklearn estimators) and 1 under LightGBM.  Why: the correlation is scale-free near
+        ties, so boosting keeps its scores at the scale of the first step out of the
+        all-equal start, ~tie_step * tau (~1e-6); XGBoost holds margins in float32 around
+        its 0.5 start (resolution 6e-8), where such steps are a few rounding units: the
+        scores stop changing after ~10 trees (validation Spearman frozen) and its absolute
+        constants (lambda 1, min_child_weight 1) are meaningless next to Hessians of ~1e13.
+        In units of tie_step * tau the first step of row k is eta times the z-score of its
+        label's soft rank in its group, as for a regression, and the per-row Hessians are
+        O(m_g^2 / 4) instead of O(1e13).  LightGBM (float64 from 0, lambda_l2 0) trains the
+        same ranking in any unit (measured identical), so "auto" leaves it at 1.
+        For :class:`CombinedLoss` only the Spearman term is read in units of u (the MSE term
+        stays on the labels' scale), which lets the two terms mix under XGBoost.
+        Measured on chem97 (BENCHMARKS.md, RESULTS.md).
     method : how the same loss is evaluated.  "exact": every pair, O(n_g^2) per group.
         "windowed": sort each group, merge exact ties into blocks, and evaluate only pairs
         closer than 37.5 tau (beyond, sigma is 0 or 1 to double precision and sigma' < 6e-17),
@@ -698,20 +779,42 @@ class SoftSpearman(Objective):
 
     def __init__(self, regularization_strength: float = 1e-3,
                  hessian: str = "gauss_newton", tie_step: float = 1e-3,
-                 method: str = "auto", device: str = "cpu") -> None:
+                 method: str = "auto", score_unit: float | str | None = "auto",
+                 device: str = "cpu") -> None:
         self.device = check_device(device)
         self.regularization_strength = check_positive(regularization_strength,
                                                       "regularization_strength")
         self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
         self.tie_step = check_positive(tie_step, "tie_step")
         self.method = check_choice(method, "method", tuple(_SPEARMAN_METHODS))
+        if isinstance(score_unit, str):
+            check_choice(score_unit, "score_unit", ("auto",))
+        elif score_unit is not None:
+            score_unit = check_positive(score_unit, "score_unit")
+        self.score_unit = score_unit
+
+    def host_score_unit(self, host: str) -> float:
+        """The unit u of the margins under ``host`` ("xgboost", "xgboost_sklearn",
+        "lightgbm" or "sklearn"): the host receives the derivatives of s -> l(u s)."""
+        unit = getattr(self, "score_unit", None)
+        if unit == "auto":
+            if host in ("xgboost", XGBOOST_SKLEARN):
+                return self.tie_step * self.regularization_strength
+            return 1.0
+        return 1.0 if unit is None else float(unit)
+
+    def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
+        xp = self._backend()
+        grad, hess = self._grad_hess(b, xp, self.host_score_unit(host))
+        return xp.for_host(grad, hess, host)
 
     def _quadratic_cost(self) -> bool:
         return self.method == "exact"
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # objects pickled before ``method`` / ``device`` existed: exact form, on the CPU
-        self.__dict__.update({"method": "exact", "device": "cpu", **state})
+        # objects pickled before ``method`` existed evaluated the exact form; before
+        # ``score_unit`` existed hosts received the raw derivatives; before ``device``, CPU
+        self.__dict__.update({"method": "exact", "score_unit": None, "device": "cpu", **state})
 
     def _label_ranks(self, b: Batch) -> F64:
         """Centred windowed soft ranks of the labels, reused while labels, mask, groups and tau
@@ -754,13 +857,19 @@ class SoftSpearman(Objective):
                self._ranks_on(b, xp), out)
         return xp.host(out)
 
-    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+    def _grad_hess(self, b: Batch, xp: Any, unit: float = 1.0) -> tuple[Any, Any]:
+        """Gradient and Hessian of s -> l(unit * s) (``grad_hess``: unit 1)."""
+        if unit != 1.0:
+            b = replace(b, scores=b.scores * unit)
         d = xp.batch(b)
         grad = xp.empty(b.n_rows)
         hess = xp.empty(b.n_rows)
         xp.run(xp.kernels.spearman.spearman_grad_hess, d.scores, d.labels, d.weights, d.valid,
                d.offsets, self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
                self.tie_step, _SPEARMAN_METHODS[self.method], self._ranks_on(b, xp), grad, hess)
+        if unit != 1.0:
+            xp.scale_inplace(grad, unit, 0.0)
+            xp.scale_inplace(hess, unit * unit, HESSIAN_FLOOR)
         return grad, hess
 
 
@@ -793,8 +902,9 @@ class CombinedLoss(SoftSpearman):
     def __init__(self, mse_weight: float = 2.0, spearman_weight: float = 1.0,
                  regularization_strength: float = 1e-3,
                  hessian: str = "gauss_newton", tie_step: float = 1e-3,
-                 method: str = "auto", device: str = "cpu") -> None:
-        super().__init__(regularization_strength, hessian, tie_step, method, device)
+                 method: str = "auto", score_unit: float | str | None = "auto",
+                 device: str = "cpu") -> None:
+        super().__init__(regularization_strength, hessian, tie_step, method, score_unit, device)
         for value, label in ((mse_weight, "mse_weight"), (spearman_weight, "spearman_weight")):
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"`{label}` must be a finite number >= 0, got {value!r}.")
@@ -813,8 +923,9 @@ class CombinedLoss(SoftSpearman):
         mse = np.add.reduceat(sq, b.offsets[:-1])
         return self.mse_weight * mse + self.spearman_weight * super()._loss_parts(b, xp)
 
-    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
-        grad, hess = super()._grad_hess(b, xp)
+    def _grad_hess(self, b: Batch, xp: Any, unit: float = 1.0) -> tuple[Any, Any]:
+        """Gradient and Hessian of s -> MSE(s) + Spearman(unit * s)."""
+        grad, hess = super()._grad_hess(b, xp, unit)
         d = xp.batch(b)
         xp.run(xp.kernels.spearman.add_mse_grad_hess, d.scores, d.labels, d.weights, d.valid,
                d.offsets, self.mse_weight, self.spearman_weight, grad, hess)
@@ -840,6 +951,13 @@ class RankedProbabilityScore(Objective):
     normalize : divide by K - 1 (default False).
     hessian : "gauss_newton" (default), 2 w sum_k (dP_k/dz_c)^2; or "exact", the exact
         diagonal clipped at the floor.
+    hessian_factor : "auto" (default) or a positive number multiplying the Hessian the host
+        receives (``grad_hess`` is not affected).  "auto" is 2 under XGBoost (``xgb.train``,
+        ``XGBClassifier``), whose ``multi:softprob`` uses 2 p (1 - p) and whose defaults are set
+        for it, and 1 under LightGBM (whose ``multiclass`` uses K / (K - 1) p (1 - p); doubling
+        measured worse there).  Wine quality, default trees, 100 rounds, 5 splits
+        (BENCHMARKS.md): XGBoost RPS 0.2798 -> 0.2736 (``multi:softprob`` 0.2746); LightGBM
+        doubled 0.2799 vs 0.2691.
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
         the kernels run; the CUDA twins give the same values (README, "On the GPU").
 
@@ -856,10 +974,16 @@ class RankedProbabilityScore(Objective):
     multiclass = True
 
     def __init__(self, normalize: bool = False, hessian: str = "gauss_newton",
-                 device: str = "cpu") -> None:
+                 hessian_factor: float | str = "auto", device: str = "cpu") -> None:
         self.device = check_device(device)
         self.normalize = bool(normalize)
         self.hessian = check_choice(hessian, "hessian", tuple(_RPS_HESSIANS))
+        self.hessian_factor = check_hessian_factor(hessian_factor)
+
+    def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
+        factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
+        if factor != 1.0:
+            xp.scale_inplace(hess, factor, HESSIAN_FLOOR)
 
     def _multiclass_batch(self, labels: F64, margins: F64, group: Any, qid: Any, weight: Any,
                           where: Any, offsets: I64 | None) -> Batch:

@@ -23,6 +23,7 @@ ROWS = (F1, F1, F1, B1, I1)  # scores, labels, weights, valid, offsets
 KERNELS = [
     (_common.group_sums, (F2, I1, F2)),
     (backend._to_float32, (F1, types.float32[::1])),
+    (backend._scale, (F1, FLT, FLT)),
     (pairwise._score_span, (F1, B1, I1, FLT, F1, B1)),
     (pairwise._row_setup, (F1, F1, B1, I1, FLT, BOOL, INT, BOOL, F1, B1, F1, I1, F1, F1)),
     (pairwise._ideal_terms, (F1, B1, I1, INT, F2)),

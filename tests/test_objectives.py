@@ -3,6 +3,7 @@ differences, Hessians, registry-driven invariances, input validation and input t
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from typing import Any
@@ -739,11 +740,37 @@ def test_input_types_match_float64(obj, flavour):
 # =========================================================================== host conventions
 def _host_expected(obj, grad, hess, offsets, host="sklearn"):
     """What a host receives: ``grad_hess`` output, per-group LambdaMART-normalised when the
-    objective's ``group_scale`` is "lambdarank", or "auto" under ``xgb.train``."""
+    objective's ``group_scale`` is "lambdarank", or "auto" under ``xgb.train``; then the
+    Hessian doubled under XGBoost (``hessian_factor="auto"``, ranking losses and RPS)."""
     scale = getattr(obj, "group_scale", None)
     if scale == "lambdarank" or (scale == "auto" and host == "xgboost"):
-        return ref.lambdarank_group_scale(grad, hess, offsets)
+        grad, hess = ref.lambdarank_group_scale(grad, hess, offsets)
+    factor = getattr(obj, "hessian_factor", None)
+    if factor == "auto" and host in ("xgboost", "xgboost_sklearn"):
+        hess = 2.0 * hess
+    elif factor is not None and factor != "auto":
+        hess = factor * hess
     return grad, hess
+
+
+def _spearman_unit_expected(obj, y, s, group=None, weight=None):
+    """Soft Spearman / CombinedLoss under XGBoost: the derivatives of s -> l(u s), u =
+    tie_step * tau, of the Spearman term; CombinedLoss adds its MSE term in raw units (every
+    row valid here)."""
+    u = obj.tie_step * obj.regularization_strength
+    sp = br.SoftSpearman(obj.regularization_strength, obj.hessian, obj.tie_step, obj.method)
+    s = np.asarray(s, dtype=np.float64)
+    g, h = sp.grad_hess(y, u * s, group=group, weight=weight)
+    g, h = u * g, np.maximum(u * u * h, HESSIAN_FLOOR)
+    if isinstance(obj, br.CombinedLoss):
+        sizes = np.asarray([y.size] if group is None else group)
+        w = np.ones(y.size) if weight is None else np.asarray(weight, dtype=np.float64)
+        if w.size == sizes.size != y.size:  # XGBoost: one weight per group
+            w = np.repeat(w, sizes)
+        scale = 2.0 * obj.mse_weight * w / np.repeat(sizes, sizes)
+        g = obj.spearman_weight * g + scale * (s - y)
+        h = np.maximum(obj.spearman_weight * h + scale, HESSIAN_FLOOR)
+    return g, h
 
 
 def _host_data(obj):
@@ -763,11 +790,15 @@ def test_xgboost_dmatrix_call(obj):
         w = np.repeat(gw, d.sizes)
         dm.set_weight(w)
         expected = obj.grad_hess(y, s, weight=w)
+        expected = expected[0], 2.0 * expected[1]  # XGBoost's Hessian convention
     else:
         dm.set_group(d.sizes)
         dm.set_weight(gw)
-        expected = _host_expected(obj, *obj.grad_hess(y, s, group=d.sizes, weight=gw),
-                                  d.offsets, host="xgboost")
+        if isinstance(obj, br.SoftSpearman):
+            expected = _spearman_unit_expected(obj, y, s, group=d.sizes, weight=gw)
+        else:
+            expected = _host_expected(obj, *obj.grad_hess(y, s, group=d.sizes, weight=gw),
+                                      d.offsets, host="xgboost")
     grad, hess = obj(s, dm)
     assert grad.shape == hess.shape == s.shape
     assert_allclose(grad, expected[0], rtol=1e-12, atol=1e-300)
@@ -786,6 +817,9 @@ def test_lightgbm_dataset_and_sklearn_calls(obj):
                          params={"verbose": -1})
         got_xgb_sklearn = obj(y, s64, sample_weight=w)
         assert_allclose(got_xgb_sklearn[0], expected[0], rtol=1e-12)
+        assert_allclose(got_xgb_sklearn[1], 2.0 * expected[1], rtol=1e-12)
+        got_lgb_sklearn = obj(y, s64, w, None)
+        assert_allclose(got_lgb_sklearn[1], expected[1], rtol=1e-12)
     else:
         expected = _host_expected(obj, *obj.grad_hess(y, s64, group=d.sizes, weight=w),
                                   d.offsets)
@@ -793,8 +827,13 @@ def test_lightgbm_dataset_and_sklearn_calls(obj):
                          free_raw_data=False, params={"verbose": -1})
         # XGBoost sklearn: (y_true, y_pred, sample_weight=w), no groups: one group of all rows
         got_xgb_sklearn = obj(y, s64, sample_weight=w)
-        one_group = _host_expected(obj, *obj.grad_hess(y, s64, weight=w), [0, d.n])
-        assert_allclose(got_xgb_sklearn[0], one_group[0], rtol=1e-12)
+        if isinstance(obj, br.SoftSpearman):
+            one_group = _spearman_unit_expected(obj, y, s64, weight=w)
+        else:
+            one_group = _host_expected(obj, *obj.grad_hess(y, s64, weight=w), [0, d.n],
+                                       host="xgboost_sklearn")
+        assert_allclose(got_xgb_sklearn[0], one_group[0], rtol=1e-12, atol=1e-300)
+        assert_allclose(got_xgb_sklearn[1], one_group[1], rtol=1e-12)
         # LightGBM sklearn: (y_true, y_pred, weight, group)
         got_lgb_sklearn = obj(y, s64, w, d.sizes)
         assert_allclose(got_lgb_sklearn[0], expected[0], rtol=1e-12)
@@ -810,7 +849,7 @@ def test_host_arrays_without_group_scale_equal_grad_hess(obj):
     """group_scale=None: the host receives exactly grad_hess's arrays."""
     xgb = pytest.importorskip("xgboost")
     plain = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
-                         "group_scale": None})
+                         "group_scale": None, "hessian_factor": 1.0})
     d, y, s, gw = _host_data(obj)
     dm = xgb.DMatrix(np.zeros((d.n, 1)), label=y)
     dm.set_group(d.sizes)
@@ -906,3 +945,122 @@ def test_quadratic_objectives_warn_on_huge_single_group():
         warnings.simplefilter("error")
         br.pairwise_logistic.grad_hess(y, s, group=[30_000, 30_000])
         br.softmax_ranking.grad_hess(y, s)  # O(n): no warning
+
+
+# =========================================================================== host conventions (2)
+@pytest.mark.parametrize("obj", [br.pairwise_soft_zero_one, br.pairwise_logistic,
+                                 br.softmax_ranking, br.rps], ids=repr)
+def test_hessian_factor_doubles_under_xgboost_only(obj):
+    """hessian_factor="auto": XGBoost (DMatrix and its sklearn API) receives 2 x the Hessian
+    (after group_scale), LightGBM exactly grad_hess's; a number applies under every host."""
+    xgb = pytest.importorskip("xgboost")
+    lgb = pytest.importorskip("lightgbm")
+    d = data_for(obj, seed=81)
+    y = d.y.astype(np.float32).astype(np.float64)
+    s = d.s.astype(np.float32).astype(np.float64)
+    group = None if is_rps(obj) else d.sizes
+    g0, h0 = obj.grad_hess(y, s, group=group)
+    plain = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
+                         "hessian_factor": 1.0})
+    three = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
+                         "hessian_factor": 3.0})
+    dm = xgb.DMatrix(np.zeros((d.n, 1)), label=y, group=group)
+    ds = lgb.Dataset(np.zeros((d.n, 1)), label=y, group=group, free_raw_data=False,
+                     params={"verbose": -1}).construct()
+    for host_data in (dm, ds):
+        g_auto, h_auto = obj(s.astype(np.float32) if host_data is dm else s, host_data)
+        g_one, h_one = plain(s.astype(np.float32) if host_data is dm else s, host_data)
+        g_three, h_three = three(s.astype(np.float32) if host_data is dm else s, host_data)
+        assert_allclose(g_auto, g_one, rtol=1e-12)
+        assert_allclose(h_auto, (2.0 if host_data is dm else 1.0) * h_one, rtol=1e-12)
+        assert_allclose(g_three, g_one, rtol=1e-12)
+        assert_allclose(h_three, 3.0 * h_one, rtol=1e-12)
+    # the LightGBM Dataset with hessian_factor=1 and no group scaling gets grad_hess itself
+    if is_rps(obj) or getattr(obj, "group_scale", None) == "auto":
+        assert_allclose(plain(s, ds)[1], h0, rtol=1e-12)
+        assert_allclose(plain(s, ds)[0], g0, rtol=1e-12)
+    # sklearn conventions: XGBoost's (no group argument) doubles, LightGBM's (4 args) does not
+    assert_allclose(obj(y, s)[1], 2.0 * plain(y, s)[1], rtol=1e-12)
+    assert_allclose(obj(y, s, None, None)[1], plain(y, s, None, None)[1], rtol=1e-12)
+    assert_array_equal(obj.grad_hess(y, s, group=group)[1], h0)
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), "exact"])
+def test_hessian_factor_is_validated(value):
+    for cls in (br.PairwiseSoftZeroOne, br.PairwiseLogistic, br.SoftmaxRanking,
+                br.RankedProbabilityScore):
+        with pytest.raises(ValueError, match="hessian_factor"):
+            cls(hessian_factor=value)
+
+
+@pytest.mark.parametrize("obj", [br.soft_spearman, br.combined_loss,
+                                 br.SoftSpearman(regularization_strength=0.1, tie_step=0.01)],
+                         ids=repr)
+def test_spearman_score_unit_under_xgboost_is_the_gradient_of_the_rescaled_loss(obj):
+    """score_unit="auto": XGBoost receives the derivatives of s -> l(u s), u = tie_step * tau:
+    the gradient against central finite differences of that function, the Hessian against
+    grad_hess at u s times u^2 (CombinedLoss: its Spearman term only)."""
+    xgb = pytest.importorskip("xgboost")
+    lgb = pytest.importorskip("lightgbm")
+    u = obj.tie_step * obj.regularization_strength
+    assert obj.host_score_unit("xgboost") == u == obj.host_score_unit("xgboost_sklearn")
+    assert obj.host_score_unit("lightgbm") == 1.0 == obj.host_score_unit("sklearn")
+    rng = np.random.default_rng(82)
+    sizes = np.array([6, 9, 5])
+    y = rng.integers(0, 4, size=sizes.sum()).astype(np.float64)
+    s = (0.5 + rng.normal(size=y.size)).astype(np.float32)
+    s64 = s.astype(np.float64)
+    dm = xgb.DMatrix(np.zeros((y.size, 1)), label=y, group=sizes)
+    grad, hess = obj(s, dm)
+    sp = br.SoftSpearman(obj.regularization_strength, obj.hessian, obj.tie_step, obj.method)
+    mse = isinstance(obj, br.CombinedLoss)
+
+    def f(v):
+        total = sp.loss(y, u * v, group=sizes, reduction="sum")
+        if mse:
+            scale = 2.0 * obj.mse_weight / np.repeat(sizes, sizes)
+            total = obj.spearman_weight * total + float((scale / 2 * (v - y) ** 2).sum())
+        return total
+
+    eps = 1e-4
+    fd = np.array([(f(s64 + eps * e) - f(s64 - eps * e)) / (2 * eps) for e in np.eye(y.size)])
+    assert np.abs(fd).max() > 1e-2
+    assert_allclose(grad, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())
+    _, h_sp = sp.grad_hess(y, u * s64, group=sizes)
+    expected = np.maximum(u * u * h_sp, HESSIAN_FLOOR)
+    if mse:
+        expected = np.maximum(obj.spearman_weight * expected
+                              + 2.0 * obj.mse_weight / np.repeat(sizes, sizes), HESSIAN_FLOOR)
+    assert_allclose(hess, expected, rtol=1e-9)
+    # LightGBM and score_unit=None: exactly grad_hess
+    ds = lgb.Dataset(np.zeros((y.size, 1)), label=y, group=sizes, free_raw_data=False,
+                     params={"verbose": -1}).construct()
+    g0, h0 = obj.grad_hess(y, s64, group=sizes)
+    assert_allclose(obj(s64, ds)[0], g0, rtol=1e-12)
+    assert_allclose(obj(s64, ds)[1], h0, rtol=1e-12)
+    raw = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
+                       "score_unit": None})
+    assert_allclose(raw(s, dm)[0], obj.grad_hess(y, s, group=sizes)[0], rtol=1e-12)
+
+
+def test_spearman_first_xgboost_step_is_the_label_rank_z_score():
+    """Documented: in XGBoost's units the Newton step out of the all-equal start is each row's
+    label soft-rank z-score within its group (O(1), as for a regression), not ~1e-6."""
+    xgb = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(83)
+    sizes = np.array([7, 12, 30])
+    y = rng.permutation(sizes.sum()).astype(np.float64)  # spaced >> tau: soft ranks = ranks
+    dm = xgb.DMatrix(np.zeros((y.size, 1)), label=y, group=sizes)
+    g, h = br.soft_spearman(np.full(y.size, 0.5, dtype=np.float32), dm)
+    step = -g / h
+    offsets = np.r_[0, np.cumsum(sizes)]
+    for a, b in itertools.pairwise(offsets):
+        r = np.argsort(np.argsort(y[a:b])).astype(float)
+        z = (r - r.mean()) / r.std()
+        assert_allclose(step[a:b], z, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("value", [0.0, -1e-6, float("inf"), "exact"])
+def test_score_unit_is_validated(value):
+    with pytest.raises(ValueError, match="score_unit"):
+        br.SoftSpearman(score_unit=value)

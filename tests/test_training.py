@@ -177,7 +177,7 @@ def test_xgboost_sklearn_sample_weight_reaches_objective(ordinal_data):
 
 def test_xgboost_group_weights_and_lightgbm_row_weights_are_honoured(ranking_data):
     (x, y, g), _ = ranking_data
-    obj = br.PairwiseLogistic(group_scale=None)
+    obj = br.PairwiseLogistic(group_scale=None, hessian_factor=1.0)  # grad_hess's arrays
     rng = np.random.default_rng(0)
     gw = rng.uniform(0.5, 2.0, size=g.size)
     preds = rng.normal(size=y.size)
@@ -358,3 +358,17 @@ def test_dmatrix_without_groups_is_one_group(ranking_data):
     expected = lambdarank_group_scale(*obj.grad_hess(y, s.astype(np.float32)),
                                       np.array([0, y.size]))[0]
     np.testing.assert_allclose(grad, expected, rtol=1e-10)
+
+
+def test_soft_spearman_keeps_learning_under_xgboost(era_data):
+    """XGBoost's float32 margins around 0.5 froze soft Spearman after a few trees (steps of
+    ~1e-7); in the documented score unit later trees still change the ranking."""
+    (x, y, g), (xt, yt, gt) = era_data
+    bst = xgb.train({"nthread": 2, "disable_default_eval_metric": 1, "eta": 0.1},
+                    xgb.DMatrix(x, y, group=g), 40, obj=br.soft_spearman)
+    dt = xgb.DMatrix(xt)
+    p10 = bst.predict(dt, output_margin=True, iteration_range=(0, 10))
+    p40 = bst.predict(dt, output_margin=True)
+    assert np.std(p40) > 1e-2, np.std(p40)  # not ~1e-7 around 0.5 (frozen)
+    assert np.mean(np.argsort(p10) != np.argsort(p40)) > 0.1
+    assert br.spearman(yt, p40, group=gt) > 0.15
