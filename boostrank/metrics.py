@@ -60,6 +60,18 @@ __all__ = [
 ]
 
 
+def run_metric_kernel(device: str, kernel_name: str, *host_args: Any) -> tuple[F64, ...]:
+    """Run ``kernels.metrics.<kernel_name>`` on ``device``: the inputs are the leading host
+    arrays/scalars of ``host_args``; the trailing ``n_groups, n_out`` give the outputs,
+    returned as host arrays.  Arrays are uploaded on every call (the caller owns them)."""
+    xp = backend(device)
+    *inputs, n_groups, n_out = host_args
+    args = [xp.upload(a) if isinstance(a, np.ndarray) else a for a in inputs]
+    outs = [xp.empty(n_groups) for _ in range(n_out)]
+    xp.run(getattr(xp.kernels.metrics, kernel_name), *args, *outs)
+    return tuple(xp.host(o) for o in outs)
+
+
 class Metric:
     """Base class: host dispatch and group averaging."""
 
@@ -70,17 +82,6 @@ class Metric:
     #: "cpu", "cuda" or "auto": where the per-group kernel runs (the averaging stays on the
     #: host; per-group values are small).
     device: str = "cpu"
-
-    def _run(self, kernel_name: str, *host_args: Any) -> tuple[F64, ...]:
-        """Run ``kernels.metrics.<kernel_name>`` on this metric's device: the inputs are the
-        leading host arrays/scalars of ``host_args``; the trailing ``n_out`` sizes give the
-        outputs, returned as host arrays."""
-        xp = backend(self.device)
-        *inputs, n_groups, n_out = host_args
-        args = [xp.upload(a) if isinstance(a, np.ndarray) else a for a in inputs]
-        outs = [xp.empty(n_groups) for _ in range(n_out)]
-        xp.run(getattr(xp.kernels.metrics, kernel_name), *args, *outs)
-        return tuple(xp.host(o) for o in outs)
 
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
@@ -199,8 +200,8 @@ class NDCG(Metric):
                 f"`y_true` has relevance labels up to {y[valid].max()}; the exponential gain "
                 "2^y - 1 needs labels <= 31. Use gain='linear' or rescale the labels to grades."
             )
-        (out,) = self._run("ndcg_groups", s, y, valid, offsets, self.k or 0,
-                           self.gain == "exponential", offsets.size - 1, 1)
+        (out,) = run_metric_kernel(self.device, "ndcg_groups", s, y, valid, offsets, self.k or 0,
+                                   self.gain == "exponential", offsets.size - 1, 1)
         np.minimum(out, 1.0, out=out)  # the tie-averaged and ideal DCG may round 1 ulp apart
         if self.no_relevant_score is not None:
             out[np.isnan(out)] = self.no_relevant_score
@@ -218,7 +219,8 @@ class _Correlation(Metric):
     def per_group(self, y_true: Any, y_pred: Any, *, group: Any = None, qid: Any = None,
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
-        return self._run(self._kernel, s, y, valid, offsets, offsets.size - 1, 1)[0]
+        return run_metric_kernel(self.device, self._kernel, s, y, valid, offsets,
+                                 offsets.size - 1, 1)[0]
 
 
 class SpearmanMetric(_Correlation):
@@ -261,9 +263,8 @@ def average_precision_and_rank(scores: F64, labels: F64, valid: np.ndarray, offs
                                k: int | None, device: str = "cpu") -> tuple[F64, F64]:
     """Per-group AP@k and reciprocal rank@k of flat, validated rows in one kernel pass (NaN
     for groups without a relevant row); rows with labels < 0 do not count."""
-    runner = MAP(device=device)
-    ap, rr = runner._run("ap_rr_groups", scores, labels, valid & (labels >= 0), offsets, k or 0,
-                         offsets.size - 1, 2)
+    ap, rr = run_metric_kernel(device, "ap_rr_groups", scores, labels, valid & (labels >= 0),
+                               offsets, k or 0, offsets.size - 1, 2)
     return ap, rr
 
 
@@ -310,8 +311,8 @@ class PairwiseAccuracy(Metric):
                   where: Any = None, offsets: I64 | None = None) -> F64:
         s, y, valid, offsets = _flat(y_true, y_pred, group, qid, where, offsets)
         valid &= y >= 0
-        return self._run("pairwise_accuracy_groups", s, y, valid, offsets, offsets.size - 1,
-                         1)[0]
+        return run_metric_kernel(self.device, "pairwise_accuracy_groups", s, y, valid, offsets,
+                                 offsets.size - 1, 1)[0]
 
 
 class RPSMetric(Metric):

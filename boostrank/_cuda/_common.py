@@ -58,37 +58,37 @@ def group_of(offsets: Any, i: int) -> int:
 
 
 @cuda.jit(device=True)
-def block_sum(shared: Any, value: float) -> float:
-    """Sum of ``value`` over the block's threads, returned to every thread (fixed tree order)."""
+def _block_reduce(shared: Any, value: float, take_max: bool) -> float:
+    """Sum (or maximum) of ``value`` over the block's threads, returned to every thread, by a
+    fixed-order tree in shared memory (deterministic for a given block size)."""
     tid = cuda.threadIdx.x
     shared[tid] = value
     cuda.syncthreads()
     step = THREADS // 2
     while step > 0:
         if tid < step:
-            shared[tid] += shared[tid + step]
+            other = shared[tid + step]
+            if not take_max:
+                shared[tid] += other
+            elif other > shared[tid]:
+                shared[tid] = other
         cuda.syncthreads()
         step //= 2
-    total = shared[0]
+    result = shared[0]
     cuda.syncthreads()
-    return total
+    return result
+
+
+@cuda.jit(device=True)
+def block_sum(shared: Any, value: float) -> float:
+    """Sum of ``value`` over the block's threads, returned to every thread."""
+    return _block_reduce(shared, value, False)
 
 
 @cuda.jit(device=True)
 def block_max(shared: Any, value: float) -> float:
     """Maximum of ``value`` over the block's threads, returned to every thread."""
-    tid = cuda.threadIdx.x
-    shared[tid] = value
-    cuda.syncthreads()
-    step = THREADS // 2
-    while step > 0:
-        if tid < step and shared[tid + step] > shared[tid]:
-            shared[tid] = shared[tid + step]
-        cuda.syncthreads()
-        step //= 2
-    top = shared[0]
-    cuda.syncthreads()
-    return top
+    return _block_reduce(shared, value, True)
 
 
 @cuda.jit(cache=True)

@@ -21,10 +21,6 @@ from ._common import THREADS, group_of, ndcg_discount, row_blocks, sum_by_group
 _gain = cuda.jit(device=True)(_cpu._gain.py_func)
 
 
-def _per_group(terms: Any, offsets: Any) -> Any:
-    return sum_by_group(terms, offsets)
-
-
 # --------------------------------------------------------------------------- NDCG
 @cuda.jit(cache=True)
 def _ndcg_terms(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, exponential: bool,
@@ -74,7 +70,7 @@ def ndcg_groups(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, expo
     terms = cuda.device_array((scores.size, 2), dtype=np.float64)
     _ndcg_terms[row_blocks(scores.size), THREADS](scores, labels, valid, offsets, k, exponential,
                                                    terms)
-    _ndcg_finish[row_blocks(out.size), THREADS](_per_group(terms, offsets), out)
+    _ndcg_finish[row_blocks(out.size), THREADS](sum_by_group(terms, offsets), out)
 
 
 # --------------------------------------------------------------------------- correlations
@@ -153,10 +149,10 @@ def _correlation(scores: Any, labels: Any, valid: Any, offsets: Any, average_ran
     n = scores.size
     first = cuda.device_array((n, 5), dtype=np.float64)
     _moment_terms[row_blocks(n), THREADS](scores, labels, valid, offsets, average_ranks, first)
-    moments = _per_group(first, offsets)
+    moments = sum_by_group(first, offsets)
     centred = cuda.device_array((n, 3), dtype=np.float64)
     _centred_terms[row_blocks(n), THREADS](first, valid, offsets, moments, centred)
-    _corr_finish[row_blocks(out.size), THREADS](moments, _per_group(centred, offsets), out)
+    _corr_finish[row_blocks(out.size), THREADS](moments, sum_by_group(centred, offsets), out)
 
 
 def spearman_groups(scores: Any, labels: Any, valid: Any, offsets: Any, out: Any) -> None:
@@ -204,7 +200,7 @@ def pairwise_accuracy_groups(scores: Any, labels: Any, valid: Any, offsets: Any,
     """Twin of the CPU ``pairwise_accuracy_groups``."""
     terms = cuda.device_array((scores.size, 2), dtype=np.float64)
     _accuracy_terms[row_blocks(scores.size), THREADS](scores, labels, valid, offsets, terms)
-    _ratio_finish[row_blocks(out.size), THREADS](_per_group(terms, offsets), out)
+    _ratio_finish[row_blocks(out.size), THREADS](sum_by_group(terms, offsets), out)
 
 
 # --------------------------------------------------------------------------- AP@k and RR@k
@@ -283,5 +279,5 @@ def ap_rr_groups(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, ap_
     """Twin of the CPU ``ap_rr_groups``."""
     terms = cuda.device_array((scores.size, 4), dtype=np.float64)
     _ap_rr_terms[row_blocks(scores.size), THREADS](scores, labels, valid, offsets, k, terms)
-    _ap_rr_finish[row_blocks(ap_out.size), THREADS](_per_group(terms, offsets), k, ap_out,
+    _ap_rr_finish[row_blocks(ap_out.size), THREADS](sum_by_group(terms, offsets), k, ap_out,
                                                      rr_out)
