@@ -43,6 +43,7 @@ KERNELS = [
     (spearman._corr_gradient, (B1, I1, F1, F1, F2, F1)),
     (spearman._grad_hess_rows, (F1, B1, I1, FLT, INT, FLT, F1, F1, F2, F2, F1, F1)),
     (spearman._add_mse_groups, (*ROWS, FLT, FLT, F1, F1)),
+    (spearman._add_mse_balanced_groups, (*ROWS, FLT, FLT, F1, F1)),
     (metrics._ndcg_terms, (F1, F1, B1, I1, INT, BOOL, F2)),
     (metrics._ndcg_finish, (F2, F1)),
     (metrics._moment_terms, (F1, F1, B1, I1, BOOL, F2)),

@@ -753,11 +753,15 @@ def _host_expected(obj, grad, hess, offsets, host="sklearn"):
     return grad, hess
 
 
-def _spearman_unit_expected(obj, y, s, group=None, weight=None):
-    """Soft Spearman / CombinedLoss under XGBoost: the derivatives of s -> l(u s), u =
-    tie_step * tau, of the Spearman term; CombinedLoss adds its MSE term in raw units (every
-    row valid here)."""
-    u = obj.tie_step * obj.regularization_strength
+def _spearman_host_expected(obj, y, s, group=None, weight=None, host="xgboost"):
+    """What soft Spearman / CombinedLoss give a host: the Spearman term's derivatives of
+    s -> l(u s), u = tie_step * tau under XGBoost (and on every host for CombinedLoss with
+    balance="rows"), else u = 1.  CombinedLoss adds its MSE term in raw units (every row valid
+    here): balance=None, the loss's per-group mean; balance="rows", per row, with the Spearman
+    term of group g multiplied by (sum of w) / (sum of its Hessian) over g."""
+    balanced = getattr(obj, "balance", None) == "rows"
+    xgboost_host = host in ("xgboost", "xgboost_sklearn")
+    u = obj.tie_step * obj.regularization_strength if xgboost_host or balanced else 1.0
     sp = br.SoftSpearman(obj.regularization_strength, obj.hessian, obj.tie_step, obj.method)
     s = np.asarray(s, dtype=np.float64)
     g, h = sp.grad_hess(y, u * s, group=group, weight=weight)
@@ -767,7 +771,16 @@ def _spearman_unit_expected(obj, y, s, group=None, weight=None):
         w = np.ones(y.size) if weight is None else np.asarray(weight, dtype=np.float64)
         if w.size == sizes.size != y.size:  # XGBoost: one weight per group
             w = np.repeat(w, sizes)
-        scale = 2.0 * obj.mse_weight * w / np.repeat(sizes, sizes)
+        if balanced:
+            starts = np.r_[0, np.cumsum(sizes)[:-1]]
+            sum_h = np.add.reduceat(h, starts)
+            informative = sum_h > sizes * HESSIAN_FLOOR  # else no correlation to learn
+            lam = np.repeat(np.where(informative, np.add.reduceat(w, starts) / sum_h, 0.0),
+                            sizes)
+            g, h = lam * g, lam * h
+            scale = 2.0 * obj.mse_weight * w
+        else:
+            scale = 2.0 * obj.mse_weight * w / np.repeat(sizes, sizes)
         g = obj.spearman_weight * g + scale * (s - y)
         h = np.maximum(obj.spearman_weight * h + scale, HESSIAN_FLOOR)
     return g, h
@@ -795,7 +808,7 @@ def test_xgboost_dmatrix_call(obj):
         dm.set_group(d.sizes)
         dm.set_weight(gw)
         if isinstance(obj, br.SoftSpearman):
-            expected = _spearman_unit_expected(obj, y, s, group=d.sizes, weight=gw)
+            expected = _spearman_host_expected(obj, y, s, group=d.sizes, weight=gw)
         else:
             expected = _host_expected(obj, *obj.grad_hess(y, s, group=d.sizes, weight=gw),
                                       d.offsets, host="xgboost")
@@ -821,14 +834,18 @@ def test_lightgbm_dataset_and_sklearn_calls(obj):
         got_lgb_sklearn = obj(y, s64, w, None)
         assert_allclose(got_lgb_sklearn[1], expected[1], rtol=1e-12)
     else:
-        expected = _host_expected(obj, *obj.grad_hess(y, s64, group=d.sizes, weight=w),
-                                  d.offsets)
+        if isinstance(obj, br.SoftSpearman):
+            expected = _spearman_host_expected(obj, y, s64, group=d.sizes, weight=w,
+                                               host="lightgbm")
+        else:
+            expected = _host_expected(obj, *obj.grad_hess(y, s64, group=d.sizes, weight=w),
+                                      d.offsets)
         ds = lgb.Dataset(np.zeros((d.n, 1)), label=y, weight=w, group=d.sizes,
                          free_raw_data=False, params={"verbose": -1})
         # XGBoost sklearn: (y_true, y_pred, sample_weight=w), no groups: one group of all rows
         got_xgb_sklearn = obj(y, s64, sample_weight=w)
         if isinstance(obj, br.SoftSpearman):
-            one_group = _spearman_unit_expected(obj, y, s64, weight=w)
+            one_group = _spearman_host_expected(obj, y, s64, weight=w, host="xgboost_sklearn")
         else:
             one_group = _host_expected(obj, *obj.grad_hess(y, s64, weight=w), [0, d.n],
                                        host="xgboost_sklearn")
@@ -993,7 +1010,7 @@ def test_hessian_factor_is_validated(value):
             cls(hessian_factor=value)
 
 
-@pytest.mark.parametrize("obj", [br.soft_spearman, br.combined_loss,
+@pytest.mark.parametrize("obj", [br.soft_spearman, br.CombinedLoss(balance=None),
                                  br.SoftSpearman(regularization_strength=0.1, tie_step=0.01)],
                          ids=repr)
 def test_spearman_score_unit_under_xgboost_is_the_gradient_of_the_rescaled_loss(obj):
@@ -1041,6 +1058,67 @@ def test_spearman_score_unit_under_xgboost_is_the_gradient_of_the_rescaled_loss(
     raw = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
                        "score_unit": None})
     assert_allclose(raw(s, dm)[0], obj.grad_hess(y, s, group=sizes)[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("host", ["xgboost", "lightgbm"])
+def test_combined_balance_rows_is_the_gradient_of_the_balanced_mix(host):
+    """balance="rows": the host's gradient is that of
+    v -> alpha sum w (v - y)^2 + beta sum_g lambda_g l_g(u v), lambda_g held at its value
+    (central finite differences of the Spearman loss, not the kernel), on every host."""
+    pytest.importorskip(host)
+    obj = br.CombinedLoss(mse_weight=1.5, spearman_weight=2.0, regularization_strength=0.01)
+    u = obj.tie_step * obj.regularization_strength
+    assert obj.host_score_unit(host) == u
+    rng = np.random.default_rng(84)
+    sizes = np.array([6, 1, 9, 5])
+    y = rng.integers(0, 4, size=sizes.sum()).astype(np.float64)
+    gw = np.array([1.0, 0.5, 2.0, 0.7])
+    w = np.repeat(gw, sizes)
+    s = rng.normal(size=y.size)
+    x = np.zeros((y.size, 1))
+    if host == "xgboost":
+        import xgboost as xgb
+
+        s = (0.5 + s).astype(np.float32).astype(np.float64)
+        data = xgb.DMatrix(x, label=y, group=sizes, weight=gw)
+    else:
+        import lightgbm as lgb
+
+        data = lgb.Dataset(x, label=y, group=sizes, weight=w, free_raw_data=False,
+                           params={"verbose": -1}).construct()
+    grad, hess = (np.asarray(a, dtype=np.float64) for a in obj(s, data))
+    sp = br.SoftSpearman(obj.regularization_strength, tie_step=obj.tie_step)
+    _, h_sp = sp.grad_hess(y, u * s, group=sizes, weight=w)
+    h_sp = np.maximum(u * u * h_sp, HESSIAN_FLOOR)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    lam = np.add.reduceat(w, starts) / np.add.reduceat(h_sp, starts)
+    lam[sizes == 1] = 0.0  # documented: no correlation in a group of one row
+
+    def f(v):
+        per_group = sp.loss(y, u * v, group=sizes, weight=w, reduction="none")
+        return (obj.mse_weight * float((w * (v - y) ** 2).sum())
+                + obj.spearman_weight * float((lam * per_group).sum()))
+
+    eps = 1e-4
+    fd = np.array([(f(s + eps * e) - f(s - eps * e)) / (2 * eps) for e in np.eye(y.size)])
+    rtol = 1e-4 if host == "xgboost" else 1e-5  # LightGBM receives float32
+    assert_allclose(grad, fd, rtol=rtol, atol=1e-6 * np.abs(fd).max())
+    # the documented Hessian: the MSE's plus the Spearman term's, which sums to the weights
+    expected = 2 * obj.mse_weight * w + obj.spearman_weight * np.repeat(lam, sizes) * h_sp
+    assert_allclose(hess, expected, rtol=rtol)
+    spearman_part = (hess - 2 * obj.mse_weight * w) / obj.spearman_weight
+    assert_allclose(np.add.reduceat(spearman_part, starts), np.where(sizes > 1, gw * sizes, 0),
+                    rtol=rtol, atol=1e-6)
+
+
+def test_combined_balance_is_validated_and_old_pickles_keep_the_raw_mix():
+    with pytest.raises(ValueError, match="balance"):
+        br.CombinedLoss(balance="groups")
+    old = br.CombinedLoss.__new__(br.CombinedLoss)
+    state = {k: v for k, v in vars(br.combined_loss).items() if k != "balance"}
+    old.__setstate__(state)
+    assert old.balance is None
+    assert br.CombinedLoss(balance=None).host_score_unit("lightgbm") == 1.0
 
 
 def test_spearman_first_xgboost_step_is_the_label_rank_z_score():

@@ -96,6 +96,26 @@ def test_spearman_objectives_train_xgboost_and_lightgbm(obj, era_data):
     assert xgb_corr > 0.15 and lgb_corr > 0.15, (xgb_corr, lgb_corr)
 
 
+def test_combined_loss_mse_term_acts_under_both_hosts(era_data):
+    """balance="rows": the MSE term brings the scores to the labels' scale under LightGBM as
+    under XGBoost (with balance=None LightGBM's model ignored mse_weight), and the Spearman
+    term keeps the ranking."""
+    (x, y, g), (xt, yt, gt) = era_data
+    spread = float(np.mean((yt - yt.mean()) ** 2))
+    model = lgb.train({"objective": br.combined_loss, "verbose": -1, "num_threads": 2},
+                      lgb.Dataset(x, y, group=g), ROUNDS)
+    pred = model.predict(xt, raw_score=True)
+    bst = xgb.train({"nthread": 2, "disable_default_eval_metric": 1},
+                    xgb.DMatrix(x, y, group=g), ROUNDS, obj=br.combined_loss)
+    pred_xgb = bst.predict(xgb.DMatrix(xt), output_margin=True)
+    for p in (pred, pred_xgb):
+        assert float(np.mean((p - yt) ** 2)) < 0.9 * spread
+        assert br.spearman(yt, p, group=gt) > 0.15
+    raw = lgb.train({"objective": br.CombinedLoss(balance=None), "verbose": -1,
+                     "num_threads": 2}, lgb.Dataset(x, y, group=g), ROUNDS)
+    assert float(np.mean((raw.predict(xt, raw_score=True) - yt) ** 2)) > 0.9 * spread
+
+
 def test_spearman_trains_in_one_group_through_sklearn_apis(era_data):
     """XGBRegressor / LGBMRegressor pass no groups: the whole data set is one group."""
     (x, y, _), (xt, yt, _) = era_data

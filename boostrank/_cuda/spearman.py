@@ -196,6 +196,49 @@ def spearman_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
 
 
 @cuda.jit(cache=True)
+def _add_mse_balanced_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                             mse_weight: float, spearman_weight: float, grad: Any,
+                             hess: Any) -> None:
+    shared = cuda.shared.array(THREADS, numba.float64)
+    g = cuda.blockIdx.x
+    start = offsets[g]
+    end = offsets[g + 1]
+    part_w = 0.0
+    part_h = 0.0
+    part_n = 0.0
+    i = start + cuda.threadIdx.x
+    while i < end:
+        if valid[i]:
+            part_w += weights[i]
+            part_h += hess[i]
+            part_n += 1.0
+        i += THREADS
+    total_w = block_sum(shared, part_w)
+    total_h = block_sum(shared, part_h)
+    count = block_sum(shared, part_n)
+    informative = total_h > count * HESSIAN_FLOOR
+    lam = spearman_weight * total_w / total_h if informative else 0.0
+    i = start + cuda.threadIdx.x
+    while i < end:
+        if valid[i]:
+            scale = 2.0 * mse_weight * weights[i]
+            grad[i] = lam * grad[i] + scale * (scores[i] - labels[i])
+            h = lam * hess[i] + scale
+            hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        else:
+            grad[i] = 0.0
+            hess[i] = HESSIAN_FLOOR
+        i += THREADS
+
+
+def add_mse_balanced(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                     mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
+    """Twin of the CPU ``add_mse_balanced`` (CombinedLoss, ``balance="rows"``)."""
+    _add_mse_balanced_groups[offsets.size - 1, THREADS](scores, labels, weights, valid, offsets,
+                                                        mse_weight, spearman_weight, grad, hess)
+
+
+@cuda.jit(cache=True)
 def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                     mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
     shared = cuda.shared.array(THREADS, numba.float64)

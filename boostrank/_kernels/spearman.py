@@ -660,6 +660,48 @@ def spearman_grad_hess(
 
 
 @nb.njit(**PARALLEL)
+def add_mse_balanced(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    valid: np.ndarray,
+    offsets: np.ndarray,
+    mse_weight: float,
+    spearman_weight: float,
+    grad: np.ndarray,
+    hess: np.ndarray,
+) -> None:
+    """CombinedLoss with ``balance="rows"``, in place: each group's soft Spearman grad/hess are
+    multiplied by lambda_g = W_g / H_g (W_g the sum of the valid rows' weights, H_g the sum of
+    their Spearman Hessians), so that the term's Hessian sums to W_g over the group, then
+    grad <- beta lambda_g grad + 2 alpha w (s - y), hess <- max(beta lambda_g hess + 2 alpha w,
+    floor); invalid rows get 0 and the floor.  A group whose Spearman Hessians are all at the
+    floor (one valid row, all labels equal: no correlation to learn) gets lambda_g = 0."""
+    for g in nb.prange(offsets.size - 1):
+        start = offsets[g]
+        end = offsets[g + 1]
+        total_w = 0.0
+        total_h = 0.0
+        count = 0
+        for i in range(start, end):
+            if valid[i]:
+                total_w += weights[i]
+                total_h += hess[i]
+                count += 1
+        informative = total_h > count * HESSIAN_FLOOR
+        lam = spearman_weight * total_w / total_h if informative else 0.0
+        for i in range(start, end):
+            if not valid[i]:
+                grad[i] = 0.0
+                hess[i] = HESSIAN_FLOOR
+                continue
+            scale = 2.0 * mse_weight * weights[i]
+            grad[i] = lam * grad[i] + scale * (scores[i] - labels[i])
+            h = lam * hess[i] + scale
+            hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+
+@nb.njit(**PARALLEL)
 def add_mse_grad_hess(
     scores: np.ndarray,
     labels: np.ndarray,
