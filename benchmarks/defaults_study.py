@@ -5,6 +5,7 @@
     python benchmarks/defaults_study.py rps           # RPS Hessian surrogates
     python benchmarks/defaults_study.py hessian_factor  # XGBoost's doubled Hessian convention
     python benchmarks/defaults_study.py score_unit    # soft Spearman's unit under XGBoost
+    python benchmarks/defaults_study.py balance       # CombinedLoss: how hosts get the mix
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
@@ -12,7 +13,10 @@ fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR conven
 ``rps``: wine quality, stratified 20% held out, RPS.  ``hessian_factor``: MQ2008 folds 1-5
 (ranking losses) and wine (RPS) with the Hessian handed over as is (1) or doubled.
 ``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw or in
-units of tie_step * tau, and the validation curve of one split.
+units of tie_step * tau, and the validation curve of one split.  ``balance``: CombinedLoss with
+``balance=None`` (the loss's derivatives) or "rows", against the built-in regression, on chem97
+(10 splits) and on generated eras (``make_eras``, 200 eras of 200 rows, the last 50 eras held
+out, 5 seeds), with paired differences.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import xgboost as xgb
 from _data import letor_fold, load, sizes_of, split_groups, stratified_split
 
 import boostrank as br
+from boostrank.datasets import make_eras
 
 ROUNDS = 100
 
@@ -215,13 +220,68 @@ def score_unit(seeds: range = range(5)) -> None:
               flush=True)
 
 
+def paired_table(results: dict[tuple[str, str], list[float]], reference: str) -> None:
+    """Means and paired differences against ``reference`` of the same library."""
+    print("| library | contender | mean | diff vs " + reference + " | t | better in |")
+    print("|---|---|---|---|---|---|")
+    for (lib, name), vals in results.items():
+        diff = np.array(vals) - np.array(results[(lib, reference)])
+        if name == reference:
+            print(f"| {lib} | {name} | {np.mean(vals):.4f} | reference | - | - |")
+            continue
+        sd = diff.std(ddof=1)
+        t = diff.mean() / (sd / np.sqrt(diff.size)) if sd > 0 else float("nan")
+        print(f"| {lib} | {name} | {np.mean(vals):.4f} | {diff.mean():+.4f} ± {sd:.4f} | "
+              f"{t:+.2f} | {int((diff > 0).sum())} of {diff.size} |", flush=True)
+
+
+def balance() -> None:
+    contenders: list[tuple[str, Any]] = [
+        ("regression", None),
+        ("soft_spearman", br.soft_spearman),
+        ("combined_loss, balance=None", br.CombinedLoss(balance=None)),
+        ("combined_loss, balance=rows (default)", br.combined_loss),
+    ]
+
+    def run(results: dict[tuple[str, str], list[float]], x: np.ndarray, y: np.ndarray,
+            trs: np.ndarray, xt: np.ndarray, yt: np.ndarray, tes: np.ndarray) -> None:
+        for lib in ("xgboost", "lightgbm"):
+            for name, obj in contenders:
+                if obj is None:
+                    b = "reg:squarederror" if lib == "xgboost" else "regression"
+                    pred = fit_predict(lib, b, x, y, None, xt)
+                else:
+                    pred = fit_predict(lib, obj, x, y, trs, xt)
+                results.setdefault((lib, name), []).append(br.spearman(yt, pred, group=tes))
+
+    d = load("chem97")
+    x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
+    results: dict[tuple[str, str], list[float]] = {}
+    for seed in range(10):
+        test = split_groups(sizes, 0.2, seed)
+        run(results, x[~test], y[~test], sizes_of(qid[~test]), x[test], y[test],
+            sizes_of(qid[test]))
+    print("\nchem97: mean per-school Spearman, 10 splits (20% of schools held out)")
+    paired_table(results, "regression")
+    results = {}
+    for seed in range(5):
+        e = make_eras(n_eras=200, era_size=200, seed=seed)
+        cut = int(e["group"][:150].sum())
+        run(results, e["X"][:cut], e["y"][:cut], e["group"][:150], e["X"][cut:], e["y"][cut:],
+            e["group"][150:])
+    print("\nmake_eras(200 eras of 200 rows), last 50 eras held out: mean per-era Spearman, "
+          "5 seeds")
+    paired_table(results, "regression")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", choices=["group_scale", "spearman", "rps", "hessian_factor",
-                                      "score_unit"])
+                                      "score_unit", "balance"])
     args = ap.parse_args()
     print(f"xgboost {xgb.__version__}, lightgbm {lgb.__version__}, boostrank {br.__version__}, "
           f"{ROUNDS} rounds, default tree parameters")
     {"group_scale": group_scale, "spearman": spearman, "rps": rps,
-     "hessian_factor": hessian_factor, "score_unit": score_unit}[args.study]()
+     "hessian_factor": hessian_factor, "score_unit": score_unit,
+     "balance": balance}[args.study]()

@@ -781,8 +781,9 @@ def _spearman_host_expected(obj, y, s, group=None, weight=None, host="xgboost"):
             scale = 2.0 * obj.mse_weight * w
         else:
             scale = 2.0 * obj.mse_weight * w / np.repeat(sizes, sizes)
-        g = obj.spearman_weight * g + scale * (s - y)
-        h = np.maximum(obj.spearman_weight * h + scale, HESSIAN_FLOOR)
+        norm = 1.0 / (2.0 * obj.mse_weight + obj.spearman_weight) if balanced else 1.0
+        g = norm * (obj.spearman_weight * g + scale * (s - y))
+        h = np.maximum(norm * (obj.spearman_weight * h + scale), HESSIAN_FLOOR)
     return g, h
 
 
@@ -1063,8 +1064,9 @@ def test_spearman_score_unit_under_xgboost_is_the_gradient_of_the_rescaled_loss(
 @pytest.mark.parametrize("host", ["xgboost", "lightgbm"])
 def test_combined_balance_rows_is_the_gradient_of_the_balanced_mix(host):
     """balance="rows": the host's gradient is that of
-    v -> alpha sum w (v - y)^2 + beta sum_g lambda_g l_g(u v), lambda_g held at its value
-    (central finite differences of the Spearman loss, not the kernel), on every host."""
+    v -> (alpha sum w (v - y)^2 + beta sum_g lambda_g l_g(u v)) / (2 alpha + beta), lambda_g
+    held at its value (central finite differences of the Spearman loss, not the kernel), on
+    every host."""
     pytest.importorskip(host)
     obj = br.CombinedLoss(mse_weight=1.5, spearman_weight=2.0, regularization_strength=0.01)
     u = obj.tie_step * obj.regularization_strength
@@ -1093,22 +1095,26 @@ def test_combined_balance_rows_is_the_gradient_of_the_balanced_mix(host):
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
     lam = np.add.reduceat(w, starts) / np.add.reduceat(h_sp, starts)
     lam[sizes == 1] = 0.0  # documented: no correlation in a group of one row
+    norm = 2 * obj.mse_weight + obj.spearman_weight
 
     def f(v):
         per_group = sp.loss(y, u * v, group=sizes, weight=w, reduction="none")
         return (obj.mse_weight * float((w * (v - y) ** 2).sum())
-                + obj.spearman_weight * float((lam * per_group).sum()))
+                + obj.spearman_weight * float((lam * per_group).sum())) / norm
 
     eps = 1e-4
     fd = np.array([(f(s + eps * e) - f(s - eps * e)) / (2 * eps) for e in np.eye(y.size)])
     rtol = 1e-4 if host == "xgboost" else 1e-5  # LightGBM receives float32
     assert_allclose(grad, fd, rtol=rtol, atol=1e-6 * np.abs(fd).max())
     # the documented Hessian: the MSE's plus the Spearman term's, which sums to the weights
-    expected = 2 * obj.mse_weight * w + obj.spearman_weight * np.repeat(lam, sizes) * h_sp
-    assert_allclose(hess, expected, rtol=rtol)
-    spearman_part = (hess - 2 * obj.mse_weight * w) / obj.spearman_weight
+    expected = (2 * obj.mse_weight * w + obj.spearman_weight * np.repeat(lam, sizes) * h_sp)
+    assert_allclose(hess, expected / norm, rtol=rtol)
+    spearman_part = (norm * hess - 2 * obj.mse_weight * w) / obj.spearman_weight
     assert_allclose(np.add.reduceat(spearman_part, starts), np.where(sizes > 1, gw * sizes, 0),
-                    rtol=rtol, atol=1e-6)
+                    rtol=rtol, atol=1e-5)
+    # and the whole Hessian sums to the weights where the correlation is defined
+    assert_allclose(np.add.reduceat(hess, starts)[sizes > 1], (gw * sizes)[sizes > 1],
+                    rtol=rtol)
 
 
 def test_combined_balance_is_validated_and_old_pickles_keep_the_raw_mix():

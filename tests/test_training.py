@@ -116,6 +116,25 @@ def test_combined_loss_mse_term_acts_under_both_hosts(era_data):
     assert float(np.mean((raw.predict(xt, raw_score=True) - yt) ** 2)) > 0.9 * spread
 
 
+def test_combined_loss_without_spearman_is_the_hosts_own_regression(era_data):
+    """balance="rows" with spearman_weight=0: the hosts receive w (s - y) and w, so the models
+    equal reg:squarederror's / LightGBM regression's from the same start."""
+    (x, y, g), (xt, _, _) = era_data
+    obj = br.CombinedLoss(spearman_weight=0.0)
+    params = {"nthread": 2, "base_score": 0.5}
+    ours = xgb.train({**params, "disable_default_eval_metric": 1},
+                     xgb.DMatrix(x, y, group=g), ROUNDS, obj=obj)
+    theirs = xgb.train({**params, "objective": "reg:squarederror"}, xgb.DMatrix(x, y), ROUNDS)
+    np.testing.assert_allclose(ours.predict(xgb.DMatrix(xt), output_margin=True),
+                               theirs.predict(xgb.DMatrix(xt), output_margin=True),
+                               rtol=1e-5, atol=1e-5)
+    params = {"verbose": -1, "num_threads": 2, "boost_from_average": False}
+    ours = lgb.train({**params, "objective": obj}, lgb.Dataset(x, y, group=g), ROUNDS)
+    theirs = lgb.train({**params, "objective": "regression"}, lgb.Dataset(x, y), ROUNDS)
+    np.testing.assert_allclose(ours.predict(xt, raw_score=True), theirs.predict(xt),
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_spearman_trains_in_one_group_through_sklearn_apis(era_data):
     """XGBRegressor / LGBMRegressor pass no groups: the whole data set is one group."""
     (x, y, _), (xt, yt, _) = era_data

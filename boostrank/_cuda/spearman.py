@@ -217,11 +217,12 @@ def _add_mse_balanced_groups(scores: Any, labels: Any, weights: Any, valid: Any,
     total_h = block_sum(shared, part_h)
     count = block_sum(shared, part_n)
     informative = total_h > count * HESSIAN_FLOOR
-    lam = spearman_weight * total_w / total_h if informative else 0.0
+    norm = 1.0 / (2.0 * mse_weight + spearman_weight)
+    lam = norm * spearman_weight * total_w / total_h if informative else 0.0
     i = start + cuda.threadIdx.x
     while i < end:
         if valid[i]:
-            scale = 2.0 * mse_weight * weights[i]
+            scale = norm * 2.0 * mse_weight * weights[i]
             grad[i] = lam * grad[i] + scale * (scores[i] - labels[i])
             h = lam * hess[i] + scale
             hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR

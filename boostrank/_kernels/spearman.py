@@ -673,10 +673,12 @@ def add_mse_balanced(
 ) -> None:
     """CombinedLoss with ``balance="rows"``, in place: each group's soft Spearman grad/hess are
     multiplied by lambda_g = W_g / H_g (W_g the sum of the valid rows' weights, H_g the sum of
-    their Spearman Hessians), so that the term's Hessian sums to W_g over the group, then
-    grad <- beta lambda_g grad + 2 alpha w (s - y), hess <- max(beta lambda_g hess + 2 alpha w,
-    floor); invalid rows get 0 and the floor.  A group whose Spearman Hessians are all at the
-    floor (one valid row, all labels equal: no correlation to learn) gets lambda_g = 0."""
+    their Spearman Hessians), so that the term's Hessian sums to W_g over the group, then,
+    with n = 1 / (2 alpha + beta),
+    grad <- n (beta lambda_g grad + 2 alpha w (s - y)),
+    hess <- max(n (beta lambda_g hess + 2 alpha w), floor); invalid rows get 0 and the floor.
+    A group whose Spearman Hessians are all at the floor (one valid row, all labels equal: no
+    correlation to learn) gets lambda_g = 0."""
     for g in nb.prange(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
@@ -689,13 +691,14 @@ def add_mse_balanced(
                 total_h += hess[i]
                 count += 1
         informative = total_h > count * HESSIAN_FLOOR
-        lam = spearman_weight * total_w / total_h if informative else 0.0
+        norm = 1.0 / (2.0 * mse_weight + spearman_weight)
+        lam = norm * spearman_weight * total_w / total_h if informative else 0.0
         for i in range(start, end):
             if not valid[i]:
                 grad[i] = 0.0
                 hess[i] = HESSIAN_FLOOR
                 continue
-            scale = 2.0 * mse_weight * weights[i]
+            scale = norm * 2.0 * mse_weight * weights[i]
             grad[i] = lam * grad[i] + scale * (scores[i] - labels[i])
             h = lam * hess[i] + scale
             hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
