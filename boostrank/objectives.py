@@ -740,7 +740,8 @@ class SoftSpearman(Objective):
         O(m_g^2 / 4) instead of O(1e13).  LightGBM (float64 from 0, lambda_l2 0) trains the
         same ranking in any unit (measured identical), so "auto" leaves it at 1.
         For :class:`CombinedLoss` only the Spearman term is read in units of u (the MSE term
-        stays on the labels' scale), which lets the two terms mix under XGBoost.
+        stays on the labels' scale); with its default ``balance="rows"``, "auto" is u on
+        every host.
         Measured on chem97 (BENCHMARKS.md, RESULTS.md).
     method : how the same loss is evaluated.  "exact": every pair, O(n_g^2) per group.
         "windowed": sort each group, merge exact ties into blocks, and evaluate only pairs
