@@ -101,3 +101,47 @@ def test_rps_kernel_against_reference(spread: float) -> None:
     assert_allclose(hess, h_ref, rtol=1e-11)
     assert_allclose(br.rps.loss(y, z, weight=w, reduction="none"), ref.rps_rows(z, y, w),
                     rtol=1e-12, atol=1e-15)
+
+
+def _softmax_grad_reference(s, y, sizes, w, where):
+    """A p_k - w_k y_k per group over its valid rows (0 elsewhere and in groups with A = 0)."""
+    g = np.zeros(s.size)
+    start = 0
+    for m in sizes:
+        rows = [i for i in range(start, start + m) if where[i] and y[i] >= 0]
+        total = sum(w[i] * y[i] for i in rows)
+        if rows and total != 0:
+            mx = max(s[i] for i in rows)
+            e = {i: math.exp(s[i] - mx) for i in rows}
+            acc = math.fsum(e.values())
+            for i in rows:
+                g[i] = total * e[i] / acc - w[i] * y[i]
+        start += m
+    return g
+
+
+@pytest.mark.parametrize("spread", [1.0, 30.0, 400.0, 1e30])
+def test_softmax_kernel_against_reference(spread: float) -> None:
+    rng = np.random.default_rng(int(min(spread, 1e6)) + 7)
+    sizes = rng.integers(1, 40, 60)
+    n = int(sizes.sum())
+    s = rng.normal(size=n) * spread
+    y = rng.integers(-1, 4, n).astype(np.float64)
+    w = rng.random(n)
+    where = rng.random(n) > 0.1
+    grad, hess = br.softmax_ranking.grad_hess(y, s, group=sizes, weight=w, where=where)
+    g_ref = _softmax_grad_reference(s, y, sizes, w, where)
+    # A p_k - a_k: rounding of order eps (A + |a_k|)
+    total = np.repeat(np.add.reduceat(np.where(where & (y >= 0), w * y, 0.0),
+                                      np.r_[0, np.cumsum(sizes)[:-1]]), sizes)
+    assert np.all(np.abs(grad - g_ref) <= 1e-14 * (total + np.abs(w * y)) + 1e-300)
+    offsets = np.r_[0, np.cumsum(sizes)]
+    h_ref = ref.softmax_hess(s, y, offsets, w, where)
+    # A p (1 - p): 1 - p keeps only p's absolute accuracy when p ~ 1, and the reference's p =
+    # exp(s - logsumexp) carries the rounding of logsumexp, ~eps |s|: compare on that scale
+    big = np.repeat(np.maximum.reduceat(np.abs(s), offsets[:-1]), sizes)
+    bad = np.abs(hess - h_ref) > 1e-14 * total * (1.0 + np.minimum(big, 1e3)) + 1e-300
+    assert not bad.any(), (hess[bad], h_ref[bad], total[bad])
+    assert_allclose(br.softmax_ranking.loss(y, s, group=sizes, weight=w, where=where,
+                                            reduction="none"),
+                    ref.softmax_groups(s, y, offsets, w, where), rtol=1e-12, atol=1e-300)
