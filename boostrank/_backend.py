@@ -59,6 +59,9 @@ class CPU:
     @staticmethod
     def scale_inplace(array: np.ndarray, factor: float, floor: float) -> None:
         """array <- max(array * factor, floor) (floor 0: no floor; a gradient)."""
+        if array.flags.c_contiguous and array.dtype == np.float64:
+            launch(scaling.scale_floor_inplace, array.reshape(-1), factor, floor)
+            return
         array *= factor
         if floor:
             np.maximum(array, floor, out=array)

@@ -383,7 +383,7 @@ def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64
     """
     grad = np.ascontiguousarray(grad, dtype=np.float64)
     hess = np.ascontiguousarray(hess, dtype=np.float64)
-    launch(_scaling.lambdarank_scale_inplace, grad, hess, offsets)
+    launch(_scaling.lambdarank_scale_inplace, grad, hess, offsets, 1.0)
     return grad, hess
 
 
@@ -411,11 +411,12 @@ class _Ranking(Objective):
     hessian_factor: float | str
 
     def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
-        if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
-            xp.run(xp.kernels.scaling.lambdarank_scale_inplace, grad, hess,
-                   xp.batch(b).offsets)
         factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
-        if factor != 1.0:
+        if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
+            # the Hessian factor in the same pass over the arrays
+            xp.run(xp.kernels.scaling.lambdarank_scale_inplace, grad, hess,
+                   xp.batch(b).offsets, factor)
+        elif factor != 1.0:
             xp.scale_inplace(hess, factor, HESSIAN_FLOOR)
 
 
