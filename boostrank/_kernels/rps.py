@@ -12,7 +12,9 @@ Hessian choices (the exact one is indefinite):
   the classic surrogate of a least-squares loss.
 * EXACT_CLIPPED: the exact diagonal, GN + (1 - 2 p_c) dl/dz_c, clipped at the floor.
 
-All sums run in O(K) per row with prefix/suffix sums.
+All sums run in O(K) per row with prefix/suffix sums.  Margins and outputs may be C- or
+Fortran-ordered (LightGBM's (n, K) view of its class-major buffer); Numba compiles one
+version per layout.
 """
 
 from __future__ import annotations
