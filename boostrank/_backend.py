@@ -59,6 +59,9 @@ class CPU:
     @staticmethod
     def scale_inplace(array: np.ndarray, factor: float, floor: float) -> None:
         """array <- max(array * factor, floor) (floor 0: no floor; a gradient)."""
+        if array.dtype == np.float64 and (array.flags.c_contiguous or array.flags.f_contiguous):
+            launch(scaling.scale_floor_inplace, array.ravel(order="K"), factor, floor)
+            return
         array *= factor
         if floor:
             np.maximum(array, floor, out=array)

@@ -42,3 +42,10 @@ def launch(kernel: Callable[..., Any], *args: Any) -> Any:
     """Run a compiled kernel under the process-wide kernel lock (thread safety)."""
     with _KERNEL_LOCK:
         return kernel(*args)
+
+#: Options for the vectorisable exponential (:func:`boostrank._kernels._math.exp_inplace`):
+#: ``reassoc`` would fold its range reduction ((x*log2e + 1.5*2^52) - 1.5*2^52 and the
+#: two-constant Cody-Waite ln 2) away, so it gets only ``contract`` (fused multiply-adds, which
+#: only make the reduction more exact) and ``nsz``.  LLVM's fast-math flags are per
+#: instruction, so the function keeps them when inlined into a reassociating kernel.
+EXACT_SERIAL: dict[str, Any] = {"fastmath": {"nsz", "contract"}, "cache": True, "nogil": True}

@@ -33,12 +33,18 @@ def to_numpy(x: Any, name: str) -> NDArray[Any]:
     return arr
 
 
-def as_f64(x: Any, name: str, *, finite: bool = True) -> F64:
-    """A contiguous float64 copy-or-view of ``x``, checked for NaN and infinities."""
+def as_f64(x: Any, name: str, *, finite: bool = True, keep_fortran: bool = False) -> F64:
+    """A contiguous float64 copy-or-view of ``x``, checked for NaN and infinities.
+
+    C-ordered, except that with ``keep_fortran`` a Fortran-ordered 2-D ``x`` stays Fortran
+    (LightGBM hands multi-class scores as an (n, K) Fortran view of its buffer: a C copy
+    would cost a transposing pass per round)."""
     arr = to_numpy(x, name)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(f"`{name}` must be numeric, got dtype {arr.dtype}.")
-    out = np.asarray(arr, dtype=np.float64, order="C")  # keeps 0-d input 0-d
+    fortran = (keep_fortran and arr.ndim == 2 and arr.flags.f_contiguous
+               and not arr.flags.c_contiguous)
+    out = np.asarray(arr, dtype=np.float64, order="F" if fortran else "C")  # keeps 0-d 0-d
     if finite and not np.isfinite(out).all():
         bad = np.flatnonzero(~np.isfinite(out.ravel()))
         raise ValueError(

@@ -133,7 +133,7 @@ class Objective:
         where: Any = None,
         offsets: I64 | None = None,
     ) -> Batch:
-        scores = as_f64(y_pred, "y_pred")
+        scores = as_f64(y_pred, "y_pred", keep_fortran=self.multiclass)
         labels = as_f64(y_true, "y_true")
         shape = scores.shape
         if self.multiclass:
@@ -327,7 +327,7 @@ class Objective:
             entry = cache.get(data)
         if entry is not None and entry[0] == preds.shape:
             _, static, host = entry
-            scores = as_f64(preds, "y_pred")
+            scores = as_f64(preds, "y_pred", keep_fortran=self.multiclass)
             return replace(static, scores=scores), host
         call = _hosts.parse_host_call(preds, data, None, None)
         b = self._host_batch(call, preds)
@@ -383,7 +383,7 @@ def lambdarank_group_scale(grad: F64, hess: F64, offsets: I64) -> tuple[F64, F64
     """
     grad = np.ascontiguousarray(grad, dtype=np.float64)
     hess = np.ascontiguousarray(hess, dtype=np.float64)
-    launch(_scaling.lambdarank_scale_inplace, grad, hess, offsets)
+    launch(_scaling.lambdarank_scale_inplace, grad, hess, offsets, 1.0)
     return grad, hess
 
 
@@ -411,11 +411,12 @@ class _Ranking(Objective):
     hessian_factor: float | str
 
     def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
-        if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
-            xp.run(xp.kernels.scaling.lambdarank_scale_inplace, grad, hess,
-                   xp.batch(b).offsets)
         factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
-        if factor != 1.0:
+        if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
+            # the Hessian factor in the same pass over the arrays
+            xp.run(xp.kernels.scaling.lambdarank_scale_inplace, grad, hess,
+                   xp.batch(b).offsets, factor)
+        elif factor != 1.0:
             xp.scale_inplace(hess, factor, HESSIAN_FLOOR)
 
 
@@ -1071,17 +1072,36 @@ class RankedProbabilityScore(Objective):
     def _scale(self, b: Batch) -> float:
         return 1.0 / (b.scores.shape[1] - 1) if self.normalize else 1.0
 
+    @staticmethod
+    def _fortran(b: Batch) -> bool:
+        return bool(b.scores.flags.f_contiguous and not b.scores.flags.c_contiguous)
+
+    def _on(self, b: Batch, xp: Any) -> Batch:
+        """The batch for backend ``xp``: the CPU kernels read Fortran-ordered margins in
+        place (LightGBM's layout); the GPU twins take C order."""
+        if xp.name != "cpu" and self._fortran(b):
+            return replace(b, scores=np.ascontiguousarray(b.scores))
+        return b
+
     def _loss_parts(self, b: Batch, xp: Any) -> F64:
-        d = xp.batch(b)
+        d = xp.batch(self._on(b, xp))
         out = xp.empty(b.n_rows)
         xp.run(xp.kernels.rps.rps_loss_rows, d.scores, d.labels, d.weights, d.valid,
                self._scale(b), out)
         return xp.host(out)
 
     def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        """Gradient and Hessian in the margins' layout: Fortran-ordered margins (LightGBM's
+        (n, K) view of its buffer) give Fortran-ordered arrays, which LightGBM flattens
+        class-major without a transposing copy."""
+        b = self._on(b, xp)
         d = xp.batch(b)
-        grad = xp.empty(b.scores.shape)
-        hess = xp.empty(b.scores.shape)
+        if xp.name == "cpu" and self._fortran(b):
+            grad = np.empty(b.scores.shape, order="F")
+            hess = np.empty(b.scores.shape, order="F")
+        else:
+            grad = xp.empty(b.scores.shape)
+            hess = xp.empty(b.scores.shape)
         xp.run(xp.kernels.rps.rps_grad_hess, d.scores, d.labels, d.weights, d.valid,
                self._scale(b), _RPS_HESSIANS[self.hessian], grad, hess)
         return grad, hess

@@ -35,7 +35,7 @@ KERNELS = [
     (softmax._loss_groups, (*ROWS, F1)),
     (rps._loss_rows, (F2, F1, F1, B1, FLT, F1)),
     (rps._grad_hess_rows, (F2, F1, F1, B1, FLT, INT, F2, F2)),
-    (scaling._scale_groups, (F1, F1, I1)),
+    (scaling._scale_groups, (F1, F1, I1, FLT)),
     (spearman._count_terms, (F1, B1, F2)),
     (spearman._centred_soft_ranks, (F1, B1, I1, FLT, F2, F1)),
     (spearman._product_terms, (F1, F1, F2)),

@@ -1148,3 +1148,23 @@ def test_spearman_first_xgboost_step_is_the_label_rank_z_score():
 def test_score_unit_is_validated(value):
     with pytest.raises(ValueError, match="score_unit"):
         br.SoftSpearman(score_unit=value)
+
+
+@pytest.mark.parametrize("hessian", ["gauss_newton", "exact"])
+def test_rps_fortran_margins_read_in_place_same_values(hessian: str) -> None:
+    """LightGBM passes multi-class scores as an (n, K) Fortran view of its buffer: RPS reads
+    it without a C copy and returns Fortran-ordered arrays with the same values."""
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(301, 6)) * 4.0
+    y = rng.integers(-1, 6, 301).astype(np.float64)
+    obj = br.RankedProbabilityScore(hessian=hessian)
+    zf = np.asfortranarray(z)
+    g_c, h_c = obj.grad_hess(y, z)
+    g_f, h_f = obj.grad_hess(y, zf)
+    assert g_f.flags.f_contiguous and h_f.flags.f_contiguous
+    assert np.array_equal(g_f, g_c) and np.array_equal(h_f, h_c)
+    assert obj.loss(y, zf, reduction="sum") == obj.loss(y, z, reduction="sum")
+    with pytest.raises(ValueError, match="y_pred"):
+        zf_bad = zf.copy(order="F")
+        zf_bad[3, 2] = np.nan
+        obj.grad_hess(y, zf_bad)

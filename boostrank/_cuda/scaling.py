@@ -13,7 +13,7 @@ from ._common import THREADS, block_sum
 
 
 @cuda.jit(cache=True)
-def _scale_groups(grad: Any, hess: Any, offsets: Any) -> None:
+def _scale_groups(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> None:
     shared = cuda.shared.array(THREADS, numba.float64)
     g = cuda.blockIdx.x
     start = offsets[g]
@@ -25,16 +25,26 @@ def _scale_groups(grad: Any, hess: Any, offsets: Any) -> None:
         i += THREADS
     total = block_sum(shared, part)
     if total <= 0.0:
+        if hess_factor != 1.0:
+            i = start + cuda.threadIdx.x
+            while i < end:
+                h = hess[i] * hess_factor
+                hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+                i += THREADS
         return
     scale = math.log2(1.0 + total) / total
     i = start + cuda.threadIdx.x
     while i < end:
         grad[i] *= scale
         h = hess[i] * scale
-        hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        if hess_factor != 1.0:
+            h *= hess_factor
+            h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        hess[i] = h
         i += THREADS
 
 
-def lambdarank_scale_inplace(grad: Any, hess: Any, offsets: Any) -> None:
+def lambdarank_scale_inplace(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> None:
     """Twin of the CPU ``lambdarank_scale_inplace``."""
-    _scale_groups[offsets.size - 1, THREADS](grad, hess, offsets)
+    _scale_groups[offsets.size - 1, THREADS](grad, hess, offsets, hess_factor)

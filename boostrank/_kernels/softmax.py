@@ -18,6 +18,7 @@ import numba as nb
 import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
+from ._math import exp_inplace
 
 
 @nb.njit(**SERIAL)
@@ -60,21 +61,19 @@ def softmax_grad_hess(
                 grad[i] = 0.0
                 hess[i] = HESSIAN_FLOOR
             continue
-        # one exponential per row: e_i = exp(s_i - max) kept in grad until the sum is known
+        # one exponential per row: e_i = exp(s_i - max) kept in grad until the sum is known,
+        # all of a group's in one vectorised call (invalid rows: exp(-inf) = 0)
+        for i in range(start, end):
+            grad[i] = scores[i] - mx if valid[i] else -np.inf
+        exp_inplace(grad[start:end])
         acc = 0.0
         for i in range(start, end):
-            e = math.exp(scores[i] - mx) if valid[i] else 0.0
-            grad[i] = e
-            acc += e
+            acc += grad[i]
         inv = 1.0 / acc
         for i in range(start, end):
-            if valid[i]:
-                p = grad[i] * inv
-                grad[i] = total * p - weights[i] * labels[i]
-                h = total * p * (1.0 - p)
-            else:
-                grad[i] = 0.0
-                h = 0.0
+            p = grad[i] * inv
+            h = total * p * (1.0 - p)
+            grad[i] = total * p - weights[i] * labels[i] if valid[i] else 0.0
             hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
 
 
