@@ -962,10 +962,7 @@ class CombinedLoss(SoftSpearman):
         if getattr(self, "balance", None) is None:
             return super()._host_grad_hess(b, host)
         xp = self._backend()
-        grad, hess = SoftSpearman._grad_hess(self, b, xp, self.host_score_unit(host))
-        d = xp.batch(b)
-        xp.run(xp.kernels.spearman.add_mse_balanced, d.scores, d.labels, d.weights, d.valid,
-               d.offsets, self.mse_weight, self.spearman_weight, grad, hess)
+        grad, hess = self._grad_hess(b, xp, self.host_score_unit(host), balanced=True)
         return xp.for_host(grad, hess, host)
 
     def _rows_per_group(self, b: Batch) -> F64:
@@ -978,12 +975,14 @@ class CombinedLoss(SoftSpearman):
         mse = np.add.reduceat(sq, b.offsets[:-1])
         return self.mse_weight * mse + self.spearman_weight * super()._loss_parts(b, xp)
 
-    def _grad_hess(self, b: Batch, xp: Any, unit: float = 1.0) -> tuple[Any, Any]:
-        """Gradient and Hessian of s -> MSE(s) + Spearman(unit * s)."""
+    def _grad_hess(self, b: Batch, xp: Any, unit: float = 1.0,
+                   balanced: bool = False) -> tuple[Any, Any]:
+        """Gradient and Hessian of s -> MSE(s) + Spearman(unit * s); ``balanced``: the mix
+        ``balance="rows"`` hands the hosts (see ``add_mse_grad_hess``)."""
         grad, hess = super()._grad_hess(b, xp, unit)
         d = xp.batch(b)
         xp.run(xp.kernels.spearman.add_mse_grad_hess, d.scores, d.labels, d.weights, d.valid,
-               d.offsets, self.mse_weight, self.spearman_weight, grad, hess)
+               d.offsets, self.mse_weight, self.spearman_weight, balanced, grad, hess)
         return grad, hess
 
 

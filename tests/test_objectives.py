@@ -1117,6 +1117,19 @@ def test_combined_balance_rows_is_the_gradient_of_the_balanced_mix(host):
                     rtol=rtol)
 
 
+def test_combined_rows_outside_where_get_nothing_whatever_the_weights():
+    """Masked rows get 0 and the floor, also with spearman_weight > 1 (the Spearman part's
+    floor is not scaled up)."""
+    rng = np.random.default_rng(85)
+    y = rng.normal(size=12)
+    s = rng.normal(size=12)
+    where = np.ones(12, dtype=bool)
+    where[[2, 7]] = False
+    g, h = br.CombinedLoss(spearman_weight=3.0).grad_hess(y, s, group=[5, 7], where=where)
+    assert (g[~where] == 0).all() and (h[~where] == HESSIAN_FLOOR).all()
+    assert (h[where] > HESSIAN_FLOOR).all()
+
+
 def test_combined_balance_is_validated_and_old_pickles_keep_the_raw_mix():
     with pytest.raises(ValueError, match="balance"):
         br.CombinedLoss(balance="groups")

@@ -196,9 +196,9 @@ def spearman_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
 
 
 @cuda.jit(cache=True)
-def _add_mse_balanced_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
-                             mse_weight: float, spearman_weight: float, grad: Any,
-                             hess: Any) -> None:
+def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                    mse_weight: float, spearman_weight: float, balanced: bool, grad: Any,
+                    hess: Any) -> None:
     shared = cuda.shared.array(THREADS, numba.float64)
     g = cuda.blockIdx.x
     start = offsets[g]
@@ -216,13 +216,18 @@ def _add_mse_balanced_groups(scores: Any, labels: Any, weights: Any, valid: Any,
     total_w = block_sum(shared, part_w)
     total_h = block_sum(shared, part_h)
     count = block_sum(shared, part_n)
-    informative = total_h > count * HESSIAN_FLOOR
     norm = 1.0 / (2.0 * mse_weight + spearman_weight)
-    lam = norm * spearman_weight * total_w / total_h if informative else 0.0
+    if balanced:
+        informative = total_h > count * HESSIAN_FLOOR
+        lam = norm * spearman_weight * total_w / total_h if informative else 0.0
+        row_scale = norm * 2.0 * mse_weight
+    else:
+        lam = spearman_weight
+        row_scale = 2.0 * mse_weight / max(count, 1.0)
     i = start + cuda.threadIdx.x
     while i < end:
         if valid[i]:
-            scale = norm * 2.0 * mse_weight * weights[i]
+            scale = row_scale * weights[i]
             grad[i] = lam * grad[i] + scale * (scores[i] - labels[i])
             h = lam * hess[i] + scale
             hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
@@ -232,38 +237,9 @@ def _add_mse_balanced_groups(scores: Any, labels: Any, weights: Any, valid: Any,
         i += THREADS
 
 
-def add_mse_balanced(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
-                     mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
-    """Twin of the CPU ``add_mse_balanced`` (CombinedLoss, ``balance="rows"``)."""
-    _add_mse_balanced_groups[offsets.size - 1, THREADS](scores, labels, weights, valid, offsets,
-                                                        mse_weight, spearman_weight, grad, hess)
-
-
-@cuda.jit(cache=True)
-def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
-                    mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
-    shared = cuda.shared.array(THREADS, numba.float64)
-    g = cuda.blockIdx.x
-    start = offsets[g]
-    end = offsets[g + 1]
-    part = 0.0
-    i = start + cuda.threadIdx.x
-    while i < end:
-        if valid[i]:
-            part += 1.0
-        i += THREADS
-    rows = max(block_sum(shared, part), 1.0)
-    i = start + cuda.threadIdx.x
-    while i < end:
-        scale = 2.0 * mse_weight * weights[i] / rows if valid[i] else 0.0
-        grad[i] = spearman_weight * grad[i] + scale * (scores[i] - labels[i])
-        h = spearman_weight * hess[i] + scale
-        hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-        i += THREADS
-
-
 def add_mse_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
-                      mse_weight: float, spearman_weight: float, grad: Any, hess: Any) -> None:
+                      mse_weight: float, spearman_weight: float, balanced: bool, grad: Any,
+                      hess: Any) -> None:
     """Twin of the CPU ``add_mse_grad_hess`` (CombinedLoss)."""
     _add_mse_groups[offsets.size - 1, THREADS](scores, labels, weights, valid, offsets,
-                                               mse_weight, spearman_weight, grad, hess)
+                                               mse_weight, spearman_weight, balanced, grad, hess)

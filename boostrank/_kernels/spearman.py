@@ -660,7 +660,7 @@ def spearman_grad_hess(
 
 
 @nb.njit(**PARALLEL)
-def add_mse_balanced(
+def add_mse_grad_hess(
     scores: np.ndarray,
     labels: np.ndarray,
     weights: np.ndarray,
@@ -668,17 +668,26 @@ def add_mse_balanced(
     offsets: np.ndarray,
     mse_weight: float,
     spearman_weight: float,
+    balanced: bool,
     grad: np.ndarray,
     hess: np.ndarray,
 ) -> None:
-    """CombinedLoss with ``balance="rows"``, in place: each group's soft Spearman grad/hess are
+    """CombinedLoss: add the MSE term to the soft Spearman grad/hess, in place.
+
+    balanced=False (``grad_hess``; hosts with ``balance=None``): the derivatives of
+    alpha mean_g(w (s - y)^2) + beta soft Spearman:
+    grad <- beta grad + 2 alpha w (s - y) / m_g, hess <- beta hess + 2 alpha w / m_g, m_g the
+    valid rows of the group (at least 1).
+
+    balanced=True (hosts with ``balance="rows"``): each group's Spearman grad/hess are
     multiplied by lambda_g = W_g / H_g (W_g the sum of the valid rows' weights, H_g the sum of
-    their Spearman Hessians), so that the term's Hessian sums to W_g over the group, then,
-    with n = 1 / (2 alpha + beta),
-    grad <- n (beta lambda_g grad + 2 alpha w (s - y)),
-    hess <- max(n (beta lambda_g hess + 2 alpha w), floor); invalid rows get 0 and the floor.
-    A group whose Spearman Hessians are all at the floor (one valid row, all labels equal: no
-    correlation to learn) gets lambda_g = 0."""
+    their Spearman Hessians), so that the term's Hessian sums to W_g, and with
+    n = 1 / (2 alpha + beta): grad <- n (beta lambda_g grad + 2 alpha w (s - y)),
+    hess <- n (beta lambda_g hess + 2 alpha w).  A group whose Spearman Hessians are all at the
+    floor (one valid row, all labels equal: no correlation to learn) gets lambda_g = 0.
+
+    Hessians are floored; invalid rows get 0 and the floor."""
+    norm = 1.0 / (2.0 * mse_weight + spearman_weight)
     for g in nb.prange(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
@@ -690,46 +699,19 @@ def add_mse_balanced(
                 total_w += weights[i]
                 total_h += hess[i]
                 count += 1
-        informative = total_h > count * HESSIAN_FLOOR
-        norm = 1.0 / (2.0 * mse_weight + spearman_weight)
-        lam = norm * spearman_weight * total_w / total_h if informative else 0.0
+        if balanced:
+            informative = total_h > count * HESSIAN_FLOOR
+            lam = norm * spearman_weight * total_w / total_h if informative else 0.0
+            row_scale = norm * 2.0 * mse_weight
+        else:
+            lam = spearman_weight
+            row_scale = 2.0 * mse_weight / max(count, 1)
         for i in range(start, end):
             if not valid[i]:
                 grad[i] = 0.0
                 hess[i] = HESSIAN_FLOOR
                 continue
-            scale = norm * 2.0 * mse_weight * weights[i]
+            scale = row_scale * weights[i]
             grad[i] = lam * grad[i] + scale * (scores[i] - labels[i])
             h = lam * hess[i] + scale
-            hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-
-
-@nb.njit(**PARALLEL)
-def add_mse_grad_hess(
-    scores: np.ndarray,
-    labels: np.ndarray,
-    weights: np.ndarray,
-    valid: np.ndarray,
-    offsets: np.ndarray,
-    mse_weight: float,
-    spearman_weight: float,
-    grad: np.ndarray,
-    hess: np.ndarray,
-) -> None:
-    """CombinedLoss: turn the soft Spearman grad/hess into those of
-    mse_weight * mean_g(w (s - y)^2) + spearman_weight * soft Spearman, in place:
-    grad <- beta grad + 2 alpha w (s - y) / m_g, hess <- max(beta hess + 2 alpha w / m_g, floor),
-    m_g the valid rows of the group (at least 1); invalid rows get only the Spearman part."""
-    for g in nb.prange(offsets.size - 1):
-        start = offsets[g]
-        end = offsets[g + 1]
-        m = 0
-        for i in range(start, end):
-            if valid[i]:
-                m += 1
-        rows = max(m, 1)
-        for i in range(start, end):
-            scale = 2.0 * mse_weight * weights[i] / rows if valid[i] else 0.0
-            grad[i] = spearman_weight * grad[i] + scale * (scores[i] - labels[i])
-            h = spearman_weight * hess[i] + scale
             hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
