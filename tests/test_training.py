@@ -382,7 +382,10 @@ def test_objectives_survive_joblib_sklearn_estimators_and_processes(ordinal_data
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
         remote = pool.submit(_grad_in_subprocess, (obj, yr, s, g)).result(timeout=300)
-    np.testing.assert_array_equal(remote, obj.grad_hess(yr, s, group=g)[0])
+    # to rounding, not bit for bit: with a cold Numba cache the parent runs the kernel it
+    # compiled while the worker loads it from the cache, and the two were seen to differ by
+    # 1 ulp in 1 of 1,573 rows
+    np.testing.assert_allclose(remote, obj.grad_hess(yr, s, group=g)[0], rtol=1e-14, atol=0)
 
 
 def test_dmatrix_without_groups_is_one_group(ranking_data):
