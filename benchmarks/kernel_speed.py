@@ -245,7 +245,7 @@ def main() -> None:
             kargs = (y, w1, valid, offsets, 1.0, obj._loss_kind, obj.lambda_weight == "ndcg",
                      0, obj._hessians[obj.hessian])
             t_new, c_new = median_wall_cpu(lambda s, a=kargs: pairwise_grad_hess_ordered(
-                s, *a, g_buf, h_buf, nt, *order, 0, 0, 0), scores, args.repeats)
+                s, *a, g_buf, h_buf, nt, *order, 0, 0, 0, False, 1.0), scores, args.repeats)
             t_old, c_old = median_wall_cpu(lambda s, a=kargs: pairwise_grad_hess(
                 s, *a, g_buf, h_buf, nt), scores, args.repeats)
             rows.append(("W1", f"{name}: kernel, label order", n, t_new,

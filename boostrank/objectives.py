@@ -410,10 +410,17 @@ class _Ranking(Objective):
     group_scale: str | None
     hessian_factor: float | str
 
-    def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
+    def _host_scaling(self, host: str) -> tuple[bool, float]:
+        """(whether the host gets the LambdaMART per-group normalisation, the factor its
+        Hessian is multiplied by)."""
         factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
-        if self.group_scale == "lambdarank" or (self.group_scale == "auto" and host == "xgboost"):
-            # the Hessian factor in the same pass over the arrays
+        group_scale = self.group_scale == "lambdarank" or (
+            self.group_scale == "auto" and host == "xgboost")
+        return group_scale, factor
+
+    def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
+        group_scale, factor = self._host_scaling(host)
+        if group_scale:  # the Hessian factor in the same pass over the arrays
             xp.run(xp.kernels.scaling.lambdarank_scale_inplace, grad, hess,
                    xp.batch(b).offsets, factor)
         elif factor != 1.0:
@@ -533,7 +540,14 @@ class _Pairwise(_Ranking):
         b.derived["pair_order"] = order
         return order
 
-    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+    def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
+        # the host's scaling inside the kernel's pass (see pairwise_grad_hess_ordered)
+        xp = self._backend()
+        grad, hess = self._grad_hess(b, xp, *self._host_scaling(host))
+        return xp.for_host(grad, hess, host)
+
+    def _grad_hess(self, b: Batch, xp: Any, group_scale: bool = False,
+                   hess_factor: float = 1.0) -> tuple[Any, Any]:
         if xp.name == "cpu":
             order = self._label_order(b)
         elif self.pairs_per_row is not None:
@@ -544,7 +558,8 @@ class _Pairwise(_Ranking):
         hess = xp.empty(b.n_rows)
         xp.run(xp.kernels.pairwise.pairwise_grad_hess_ordered, *self._args(b, xp),
                self._hessians[self.hessian], grad, hess, numba.get_num_threads(), *order,
-               self.truncation_level or 0, self.pairs_per_row or 0, self._draw_seed())
+               self.truncation_level or 0, self.pairs_per_row or 0, self._draw_seed(),
+               group_scale, hess_factor)
         return grad, hess
 
 

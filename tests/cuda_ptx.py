@@ -23,7 +23,6 @@ ROWS = (F1, F1, F1, B1, I1)  # scores, labels, weights, valid, offsets
 KERNELS = [
     (_common.group_sums, (F2, I1, F2)),
     (backend._to_float32, (F1, types.float32[::1])),
-    (backend._scale, (F1, FLT, FLT)),
     (pairwise._score_span, (F1, B1, I1, FLT, F1, B1)),
     (pairwise._row_setup, (F1, F1, B1, I1, FLT, BOOL, INT, BOOL, F1, B1, F1, I1, F1, F1)),
     (pairwise._ideal_terms, (F1, B1, I1, INT, F2)),
@@ -36,6 +35,7 @@ KERNELS = [
     (rps._loss_rows, (F2, F1, F1, B1, FLT, F1)),
     (rps._grad_hess_rows, (F2, F1, F1, B1, FLT, INT, F2, F2)),
     (scaling._scale_groups, (F1, F1, I1, FLT)),
+    (scaling._scale_floor, (F1, FLT, FLT)),
     (spearman._count_terms, (F1, B1, F2)),
     (spearman._centred_soft_ranks, (F1, B1, I1, FLT, F2, F1)),
     (spearman._product_terms, (F1, F1, F2)),

@@ -37,7 +37,8 @@ def _both(s, y, w, valid, offsets, temperature, loss_kind, use_ndcg, k, hess_kin
     g0, h0, g1, h1 = (np.full(n, np.nan) for _ in range(4))
     pw.pairwise_grad_hess(*args, g0, h0, numba.get_num_threads())
     order = pw.pairwise_label_order(y, valid, offsets)
-    pw.pairwise_grad_hess_ordered(*args, g1, h1, numba.get_num_threads(), *order, 0, 0, 0)
+    pw.pairwise_grad_hess_ordered(*args, g1, h1, numba.get_num_threads(), *order, 0, 0, 0,
+                                  False, 1.0)
     return g0, h0, g1, h1
 
 
@@ -71,6 +72,36 @@ def test_ordered_kernel_hessian_matches_reference(kinds, use_ndcg, k):
     expected = ref.pairwise_hess(s, y, offsets, w, valid, kind=ref_kind, temperature=1.5,
                                  ndcg=use_ndcg, k=k or None, hessian=ref_hessian)
     assert_allclose(h1, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("group_scale,hess_factor", [(True, 1.0), (True, 2.0), (False, 2.0),
+                                                      (False, 0.25)])
+@pytest.mark.parametrize("scores", ["normal", "equal", "wide"])
+def test_host_scaling_in_kernel_matches_separate_pass(group_scale, hess_factor, scores):
+    """The kernel's fused host scaling against the unscaled kernel followed by the separate
+    passes the CUDA twin runs, on groups with ignored rows, an empty group, a group with no
+    valid row and a group of equal labels (zero gradient, so no group scale)."""
+    sizes = [1, 4, 9, 0, 17, 3, 12, 30]
+    s, y, w, valid, offsets = _case(7, sizes, scores)
+    valid[offsets[5]:offsets[6]] = False  # no valid row
+    y[offsets[6]:offsets[7]] = 2.0  # equal labels
+    from boostrank._kernels import scaling
+
+    n = s.size
+    for loss_kind, hess_kind, _, _ in KINDS:
+        args = (s, y, w, valid, offsets, 0.8, loss_kind, True, 0, hess_kind)
+        order = pw.pairwise_label_order(y, valid, offsets)
+        g0, h0, g1, h1 = (np.full(n, np.nan) for _ in range(4))
+        pw.pairwise_grad_hess_ordered(*args, g0, h0, 2, *order, 0, 0, 0, False, 1.0)
+        if group_scale:
+            scaling.lambdarank_scale_inplace(g0, h0, offsets, hess_factor)
+        else:
+            scaling.scale_floor_inplace(h0, hess_factor, br._config.HESSIAN_FLOOR)
+        pw.pairwise_grad_hess_ordered(*args, g1, h1, 2, *order, 0, 0, 0, group_scale,
+                                      hess_factor)
+        assert_allclose(g1, g0, rtol=1e-14, atol=0)
+        assert_allclose(h1, h0, rtol=1e-14, atol=0)
+        assert np.all(h1 >= br._config.HESSIAN_FLOOR)
 
 
 def test_label_order_layout():

@@ -56,14 +56,6 @@ class DeviceBatch:
 
 
 @cuda.jit(cache=True)
-def _scale(array: Any, factor: float, floor: float) -> None:
-    i = cuda.grid(1)
-    if i < array.size:
-        v = array[i] * factor
-        array[i] = v if not (floor and v < floor) else floor
-
-
-@cuda.jit(cache=True)
 def _to_float32(src: Any, dst: Any) -> None:
     i = cuda.grid(1)
     if i < src.size:
@@ -136,7 +128,7 @@ class GPU:
     @staticmethod
     def scale_inplace(array: Any, factor: float, floor: float) -> None:
         """array <- max(array * factor, floor) on the device (floor 0: no floor)."""
-        _scale[row_blocks(array.size), THREADS](array.reshape(array.size), factor, floor)
+        scaling.scale_floor_inplace(array.reshape(array.size), factor, floor)
 
     def for_host(self, grad: Any, hess: Any, host: str) -> tuple[Any, Any]:
         """Device arrays for XGBoost (when it is built with CUDA), host float32 for LightGBM,

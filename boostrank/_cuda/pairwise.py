@@ -36,6 +36,7 @@ from ._common import (
     softplus_neg,
     sum_by_group,
 )
+from .scaling import lambdarank_scale_inplace, scale_floor_inplace
 
 
 @cuda.jit(cache=True)
@@ -202,7 +203,7 @@ def pairwise_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
     """Twin of the CPU ``pairwise_grad_hess`` (``n_threads`` is unused on the GPU)."""
     pairwise_grad_hess_ordered(scores, labels, weights, valid, offsets, temperature, loss_kind,
                                use_ndcg, k, hess_kind, grad, hess, n_threads, None, None, None,
-                               0, 0, 0)
+                               0, 0, 0, False, 1.0)
 
 
 def pairwise_grad_hess_ordered(scores: Any, labels: Any, weights: Any, valid: Any,
@@ -210,9 +211,10 @@ def pairwise_grad_hess_ordered(scores: Any, labels: Any, weights: Any, valid: An
                                use_ndcg: bool, k: int, hess_kind: int, grad: Any, hess: Any,
                                n_threads: int, order: Any, order_offsets: Any,
                                lower_start: Any, truncation: int, pairs_per_row: int,
-                               seed: int) -> None:
+                               seed: int, group_scale: bool, hess_factor: float) -> None:
     """Twin of the CPU ``pairwise_grad_hess_ordered``: ``n_threads`` and the label order are
-    unused on the GPU, ``truncation`` as on the CPU, ``pairs_per_row`` must be 0."""
+    unused on the GPU, ``truncation`` as on the CPU, ``pairs_per_row`` must be 0; the host's
+    scaling (``group_scale``, ``hess_factor``) runs as a second kernel."""
     if pairs_per_row:
         raise ValueError("pairs_per_row sampling has no GPU kernel (see the module docstring)")
     inv_t = 1.0 / temperature
@@ -221,6 +223,10 @@ def pairwise_grad_hess_ordered(scores: Any, labels: Any, weights: Any, valid: An
     _grad_hess_rows[row_blocks(scores.size), THREADS](
         scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, hess_kind,
         truncation, use_exp, expo, rank, gain, disc, inv_idcg, grad, hess)
+    if group_scale:
+        lambdarank_scale_inplace(grad, hess, offsets, hess_factor)
+    elif hess_factor != 1.0:
+        scale_floor_inplace(hess, hess_factor, HESSIAN_FLOOR)
 
 
 @cuda.jit(cache=True)

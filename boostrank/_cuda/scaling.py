@@ -9,7 +9,7 @@ import numba
 from numba import cuda
 
 from .._config import HESSIAN_FLOOR
-from ._common import THREADS, block_sum
+from ._common import THREADS, block_sum, row_blocks
 
 
 @cuda.jit(cache=True)
@@ -48,3 +48,16 @@ def _scale_groups(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> Non
 def lambdarank_scale_inplace(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> None:
     """Twin of the CPU ``lambdarank_scale_inplace``."""
     _scale_groups[offsets.size - 1, THREADS](grad, hess, offsets, hess_factor)
+
+
+@cuda.jit(cache=True)
+def _scale_floor(array: Any, factor: float, floor: float) -> None:
+    i = cuda.grid(1)
+    if i < array.size:
+        v = array[i] * factor
+        array[i] = v if not (floor and v < floor) else floor
+
+
+def scale_floor_inplace(array: Any, factor: float, floor: float) -> None:
+    """Twin of the CPU ``scale_floor_inplace`` (any contiguous 1-D device array)."""
+    _scale_floor[row_blocks(array.size), THREADS](array, factor, floor)

@@ -29,7 +29,7 @@ import numba as nb
 import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
-from ._math import ndcg_discount, ndcg_gain, sigmoid, sigmoid_both, softplus_neg
+from ._math import exp_inplace, ndcg_discount, ndcg_gain, sigmoid, sigmoid_both, softplus_neg
 
 #: Largest score span / T of a group for which exp((s - mid) / T) cannot overflow.
 RATIO_SPAN = 1400.0
@@ -413,7 +413,7 @@ def _make_pair_loops(soft: bool, use_ndcg: bool) -> Any:
     def lam(ga: float, gj: float, da: float, dj: float) -> float:
         return abs((ga - gj) * (da - dj)) if use_ndcg else 1.0
 
-    @nb.njit(**_VECTOR)
+    @nb.njit(inline="always", **_VECTOR)
     def one(ea: float, e: np.ndarray, g: np.ndarray, h: np.ndarray, ga: float,
             gain: np.ndarray, da: float, disc: np.ndarray, cg: float,
             ch: float, soft: bool, exact: bool) -> tuple[float, float]:
@@ -428,7 +428,7 @@ def _make_pair_loops(soft: bool, use_ndcg: bool) -> Any:
             h[j] += ch * w * d2
         return acc_g, acc_h
 
-    @nb.njit(**_VECTOR)
+    @nb.njit(inline="always", **_VECTOR)
     def four(e0: float, e1: float, e2: float, e3: float, e: np.ndarray, g: np.ndarray,
              h: np.ndarray, g0: float, g1: float, g2: float, g3: float, gain: np.ndarray,
              d0: float, d1: float, d2: float, d3: float, disc: np.ndarray, cg: np.ndarray,
@@ -468,7 +468,7 @@ def _make_pair_loops(soft: bool, use_ndcg: bool) -> Any:
         out[6] = sh2
         out[7] = sh3
 
-    @nb.njit(**SERIAL)
+    @nb.njit(**_VECTOR)
     def group(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
               disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray,
               m: int, soft: bool, exact: bool) -> None:
@@ -495,7 +495,7 @@ def _make_pair_loops(soft: bool, use_ndcg: bool) -> Any:
                 h[a] += ch[a] * acc_h
                 a += 1
 
-    @nb.njit(**SERIAL)
+    @nb.njit(**_VECTOR)
     def truncated(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
                   disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray, m: int,
                   rank: np.ndarray, level: int, top: np.ndarray, soft: bool,
@@ -689,7 +689,7 @@ def pair_draw(seed: int, row: int, t: int, n: int) -> int:
 COUNT_RANKS_MAX = 192
 
 
-@nb.njit(**_VECTOR)
+@nb.njit(inline="always", **_VECTOR)
 def _count_rank(sp: float, rp: int, s: np.ndarray, rows: np.ndarray) -> int:
     """1 + the number of rows ranked before (sp, rp): higher score, or equal score and lower
     row index."""
@@ -699,7 +699,7 @@ def _count_rank(sp: float, rp: int, s: np.ndarray, rows: np.ndarray) -> int:
     return r
 
 
-@nb.njit(**_VECTOR)
+@nb.njit(inline="always", **_VECTOR)
 def _count_higher(sp: float, s: np.ndarray) -> int:
     r = 1
     for q in range(s.size):
@@ -707,7 +707,7 @@ def _count_higher(sp: float, s: np.ndarray) -> int:
     return r
 
 
-@nb.njit(**SERIAL)
+@nb.njit(**_VECTOR)
 def _score_ranks(s: np.ndarray, rows: np.ndarray, m: int, rank: np.ndarray) -> None:
     """rank[p] = 1-based rank of s[p] by descending score among s[:m], ties broken by
     ascending ``rows[p]`` (row order), as ``_group_lambda_setup``."""
@@ -760,6 +760,8 @@ def pairwise_grad_hess_ordered(
     truncation: int,
     pairs_per_row: int,
     seed: int,
+    group_scale: bool,
+    hess_factor: float,
 ) -> None:
     """``pairwise_grad_hess`` on the label order of ``pairwise_label_order(labels, valid,
     offsets)`` (the last three arguments): the same results up to the order of summation.
@@ -777,7 +779,12 @@ def pairwise_grad_hess_ordered(
     * ``pairs_per_row`` n > 0 (XGBoost's ``lambdarank_num_pair_per_sample``, "mean" method):
       each valid row draws n partners with another label, uniformly with replacement
       (``pair_draw(seed, row, t, N_i)``), each drawn pair weighted N_i / (2 n), N_i the number
-      of such partners: the expected gradient and Hessian are the full sums.  O(m n)."""
+      of such partners: the expected gradient and Hessian are the full sums.  O(m n).
+
+    What a host receives comes out of the same pass: with ``group_scale``, the values of
+    ``scaling.lambdarank_scale_inplace(grad, hess, offsets, hess_factor)`` applied afterwards;
+    without, ``hess <- max(hess * hess_factor, floor)``; ``False, 1.0`` gives ``grad_hess``'s
+    arrays.  Each group's sums are still in scratch, which saves a pass over both arrays."""
     inv_t = 1.0 / temperature
     inv_t2 = inv_t * inv_t
     n_groups = offsets.size - 1
@@ -807,11 +814,8 @@ def pairwise_grad_hess_ordered(
             end = offsets[grp + 1]
             p0 = order_offsets[grp]
             m = order_offsets[grp + 1] - p0
-            if m < end - start:  # rows outside the order (invalid) get no pairs
-                for i in range(start, end):
-                    grad[i] = 0.0
-                    hess[i] = HESSIAN_FLOOR
-            if m == 0:
+            if m == 0:  # no valid rows: no pairs
+                _write_unordered(grad, hess, start, end, 1.0, hess_factor)
                 continue
             rows = order[p0:p0 + m]
             lo_score = np.inf
@@ -827,7 +831,8 @@ def pairwise_grad_hess_ordered(
             if per_row_exp:
                 mid = 0.5 * (hi_score + lo_score)
                 for p in range(m):
-                    e[p] = math.exp((s[p] - mid) * inv_t)
+                    e[p] = (s[p] - mid) * inv_t
+                exp_inplace(e[:m])
                 for p in range(m, m + PAD):  # padding: E = 0 gives terms of exactly 0
                     e[p] = 0.0
             truncated = 0 < truncation < m
@@ -902,8 +907,40 @@ def pairwise_grad_hess_ordered(
                                                  inv_t, cg[a], ch[a], loss_kind, hess_kind)
                     g[a] -= cg[a] * acc_g
                     h[a] += ch[a] * acc_h
+            scale = 1.0
+            if group_scale:
+                total = 0.0
+                for p in range(m):
+                    total += abs(g[p])
+                if total > 0.0:
+                    scale = math.log2(1.0 + total) / total
+            if m < end - start:  # rows outside the order (invalid) get no pairs
+                _write_unordered(grad, hess, start, end, scale, hess_factor)
             for p in range(m):
                 r = rows[p]
-                grad[r] = g[p]
-                hv = h[p]
-                hess[r] = hv if hv > HESSIAN_FLOOR else HESSIAN_FLOOR
+                grad[r] = g[p] * scale
+                hess[r] = _host_hessian(h[p], scale, hess_factor)
+
+
+@nb.njit(inline="always", **SERIAL)
+def _host_hessian(h: float, scale: float, hess_factor: float) -> float:
+    """The floored Hessian, times the group's scale and the host's factor, each product
+    floored again (the order of ``scaling.lambdarank_scale_inplace``)."""
+    h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+    if scale != 1.0:
+        h *= scale
+        h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+    if hess_factor != 1.0:
+        h *= hess_factor
+        h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+    return h
+
+
+@nb.njit(**SERIAL)
+def _write_unordered(grad: np.ndarray, hess: np.ndarray, start: int, end: int, scale: float,
+                     hess_factor: float) -> None:
+    """Gradient 0 and the floor Hessian (as the host receives it) for rows start..end; the
+    valid ones are overwritten afterwards."""
+    for i in range(start, end):
+        grad[i] = 0.0
+        hess[i] = _host_hessian(0.0, scale, hess_factor)
