@@ -45,15 +45,22 @@ def as_f64(x: Any, name: str, *, finite: bool = True, keep_fortran: bool = False
     fortran = (keep_fortran and arr.ndim == 2 and arr.flags.f_contiguous
                and not arr.flags.c_contiguous)
     out = np.asarray(arr, dtype=np.float64, order="F" if fortran else "C")  # keeps 0-d 0-d
-    if finite and not np.isfinite(out).all():
-        bad = np.flatnonzero(~np.isfinite(out.ravel()))
+    if finite:
+        check_finite(out, name)
+    return out
+
+
+def check_finite(arr: NDArray[Any], name: str) -> None:
+    """Raise if ``arr`` holds NaN or infinities, saying how many and where the first is."""
+    if not np.isfinite(arr).all():
+        flat = arr.ravel()
+        bad = np.flatnonzero(~np.isfinite(flat))
         raise ValueError(
             f"`{name}` has {bad.size} NaN or infinite value(s) (first at flat index {bad[0]}: "
-            f"{out.ravel()[bad[0]]}). Remove or impute them before training; for predictions "
+            f"{flat[bad[0]]}). Remove or impute them before training; for predictions "
             "this usually means the model diverged (lower the learning rate or add "
             "regularisation)."
         )
-    return out
 
 
 def check_length(arr: NDArray[Any], n: int, name: str, what: str = "rows") -> None:

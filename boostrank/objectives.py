@@ -47,6 +47,7 @@ from ._validation import (
     I64,
     as_f64,
     check_choice,
+    check_finite,
     check_mask,
     check_positive,
     row_weights,
@@ -133,7 +134,9 @@ class Objective:
         where: Any = None,
         offsets: I64 | None = None,
     ) -> Batch:
-        scores = as_f64(y_pred, "y_pred", keep_fortran=self.multiclass)
+        # multi-class margins are checked for NaN / inf by the kernel pass that reads them
+        scores = as_f64(y_pred, "y_pred", finite=not self.multiclass,
+                        keep_fortran=self.multiclass)
         labels = as_f64(y_true, "y_true")
         shape = scores.shape
         if self.multiclass:
@@ -327,7 +330,8 @@ class Objective:
             entry = cache.get(data)
         if entry is not None and entry[0] == preds.shape:
             _, static, host = entry
-            scores = as_f64(preds, "y_pred", keep_fortran=self.multiclass)
+            scores = as_f64(preds, "y_pred", finite=not self.multiclass,
+                            keep_fortran=self.multiclass)
             return replace(static, scores=scores), host
         call = _hosts.parse_host_call(preds, data, None, None)
         b = self._host_batch(call, preds)
@@ -1092,16 +1096,21 @@ class RankedProbabilityScore(Objective):
 
     def _on(self, b: Batch, xp: Any) -> Batch:
         """The batch for backend ``xp``: the CPU kernels read Fortran-ordered margins in
-        place (LightGBM's layout); the GPU twins take C order."""
-        if xp.name != "cpu" and self._fortran(b):
-            return replace(b, scores=np.ascontiguousarray(b.scores))
+        place (LightGBM's layout) and count NaN / inf margins as they go; the GPU twins take
+        C order, checked here on the host."""
+        if xp.name != "cpu":
+            check_finite(b.scores, "y_pred")
+            if self._fortran(b):
+                return replace(b, scores=np.ascontiguousarray(b.scores))
         return b
 
     def _loss_parts(self, b: Batch, xp: Any) -> F64:
         d = xp.batch(self._on(b, xp))
         out = xp.empty(b.n_rows)
-        xp.run(xp.kernels.rps.rps_loss_rows, d.scores, d.labels, d.weights, d.valid,
-               self._scale(b), out)
+        n_bad = xp.run(xp.kernels.rps.rps_loss_rows, d.scores, d.labels, d.weights, d.valid,
+                       self._scale(b), out)
+        if n_bad:
+            check_finite(b.scores, "y_pred")  # raises, saying where
         return xp.host(out)
 
     def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
@@ -1116,8 +1125,10 @@ class RankedProbabilityScore(Objective):
         else:
             grad = xp.empty(b.scores.shape)
             hess = xp.empty(b.scores.shape)
-        xp.run(xp.kernels.rps.rps_grad_hess, d.scores, d.labels, d.weights, d.valid,
-               self._scale(b), _RPS_HESSIANS[self.hessian], grad, hess)
+        n_bad = xp.run(xp.kernels.rps.rps_grad_hess, d.scores, d.labels, d.weights, d.valid,
+                       self._scale(b), _RPS_HESSIANS[self.hessian], grad, hess)
+        if n_bad:
+            check_finite(b.scores, "y_pred")  # raises, saying where
         return grad, hess
 
     @staticmethod

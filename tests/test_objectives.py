@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import reference as ref
+import xgboost as xgb
 from conftest import (
     N_CLASSES,
     REGISTRY,
@@ -1181,3 +1182,34 @@ def test_rps_fortran_margins_read_in_place_same_values(hessian: str) -> None:
         zf_bad = zf.copy(order="F")
         zf_bad[3, 2] = np.nan
         obj.grad_hess(y, zf_bad)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_rps_kernel_finite_check_catches_every_position(value: float, layout: str) -> None:
+    """RPS checks its margins for NaN / inf inside the kernel pass that reads them (not in a
+    separate pass): a bad value anywhere, in any layout, in a row that ``where`` leaves out, in
+    the first or last class or the last row of a partial block, gives the usual error from
+    ``grad_hess``, ``loss`` and a host call."""
+    rng = np.random.default_rng(11)
+    n, k = 2049 + 64 + 5, 4  # more than one chunk of rows, a partial last block
+    z = rng.normal(size=(n, k))
+    y = rng.integers(0, k, n).astype(np.float64)
+    where = rng.random(n) < 0.7
+    obj = br.RankedProbabilityScore()
+    dmatrix = xgb.DMatrix(np.zeros((n, 1)), label=y)
+    obj(z, dmatrix)  # first call: caches the batch
+    for row, col in ((0, 0), (n - 1, k - 1), (2048, 2), (int(np.flatnonzero(~where)[0]), 1)):
+        bad = np.array(z, order=layout)
+        bad[row, col] = value
+        match = rf"`y_pred` has 1 NaN or infinite value\(s\) \(first at flat index {row * k + col}"
+        with pytest.raises(ValueError, match=match):
+            obj.grad_hess(y, bad)
+        with pytest.raises(ValueError, match=match):
+            obj.loss(y, bad, where=where)
+        with pytest.raises(ValueError, match=match):
+            obj(y, bad)  # the sklearn host signature
+        with pytest.raises(ValueError, match=match):
+            obj(bad, dmatrix)  # xgb.train: the cached batch skips the Python-side check
+    g, _ = obj.grad_hess(y, z)  # and clean margins pass
+    assert np.isfinite(g).all()

@@ -54,7 +54,8 @@ def _loss_rows(margins: Any, labels: Any, weights: Any, valid: Any, scale: float
 
 def rps_loss_rows(margins: Any, labels: Any, weights: Any, valid: Any, scale: float,
                   out: Any) -> None:
-    """Twin of the CPU ``rps_loss_rows``."""
+    """Twin of the CPU ``rps_loss_rows``; returns None (the objective checks the margins for
+    NaN / inf on the host before they are uploaded, instead of the kernel counting them)."""
     _loss_rows[row_blocks(margins.shape[0]), THREADS](margins, labels, weights, valid, scale,
                                                        out)
 
@@ -104,6 +105,7 @@ def _grad_hess_rows(margins: Any, labels: Any, weights: Any, valid: Any, scale: 
 
 def rps_grad_hess(margins: Any, labels: Any, weights: Any, valid: Any, scale: float,
                   hess_kind: int, grad: Any, hess: Any) -> None:
-    """Twin of the CPU ``rps_grad_hess``."""
+    """Twin of the CPU ``rps_grad_hess``; returns None (margins checked on the host, as for
+    ``rps_loss_rows``)."""
     _grad_hess_rows[row_blocks(margins.shape[0]), THREADS](margins, labels, weights, valid,
                                                             scale, hess_kind, grad, hess)

@@ -39,18 +39,22 @@ BLOCK_ROWS = 64
 
 
 @nb.njit(**SERIAL)
-def _block_exp(margins: np.ndarray, start: int, m: int, e: np.ndarray, inv: np.ndarray) -> None:
+def _block_exp(margins: np.ndarray, start: int, m: int, e: np.ndarray, inv: np.ndarray) -> int:
     """e[j * K + c] <- exp(z_jc - max_c z_jc) and inv[j] <- 1 / sum_c e[j * K + c] for the
-    rows j < m of the block starting at row ``start`` (so softmax(z_j)_c = e[j K + c] inv[j]).
+    rows j < m of the block starting at row ``start`` (so softmax(z_j)_c = e[j K + c] inv[j]);
+    returns how many of the block's margins are NaN or infinite (the finite check of the
+    input, done here because this pass reads every margin anyway).
 
     The maximum's own term is exp(0) = 1, so every sum is in [1, K] and no margin (+-1e30
     included) overflows or leaves a row without mass."""
     n_classes = margins.shape[1]
+    n_bad = 0
     for j in range(m):
         row = margins[start + j]
         mx = row[0]
-        for c in range(1, n_classes):
+        for c in range(n_classes):
             mx = row[c] if row[c] > mx else mx
+            n_bad += 0 if abs(row[c]) < np.inf else 1  # NaN compares false
         base = j * n_classes
         for c in range(n_classes):
             e[base + c] = row[c] - mx
@@ -61,6 +65,7 @@ def _block_exp(margins: np.ndarray, start: int, m: int, e: np.ndarray, inv: np.n
         for c in range(n_classes):
             acc += e[base + c]
         inv[j] = 1.0 / acc
+    return n_bad
 
 
 @nb.njit(**PARALLEL)
@@ -71,14 +76,17 @@ def rps_loss_rows(
     valid: np.ndarray,
     scale: float,
     out: np.ndarray,
-) -> None:
+) -> int:
+    """Per-row loss into ``out``; returns the number of NaN or infinite margins (the caller
+    raises: the outputs are then meaningless)."""
     n, n_classes = margins.shape
+    n_bad = 0
     for chunk in nb.prange((n + CHUNK_ROWS - 1) // CHUNK_ROWS):
         e = np.empty(n_classes * BLOCK_ROWS, dtype=np.float64)
         inv = np.empty(BLOCK_ROWS, dtype=np.float64)
         for start in range(chunk * CHUNK_ROWS, min(n, (chunk + 1) * CHUNK_ROWS), BLOCK_ROWS):
             m = min(BLOCK_ROWS, n - start)
-            _block_exp(margins, start, m, e, inv)
+            n_bad += _block_exp(margins, start, m, e, inv)
             for j in range(m):
                 i = start + j
                 if not valid[i]:
@@ -93,6 +101,7 @@ def rps_loss_rows(
                     d = cum - (1.0 if k >= y else 0.0)
                     acc += d * d
                 out[i] = scale * weights[i] * acc
+    return n_bad
 
 
 @nb.njit(**PARALLEL)
@@ -105,8 +114,11 @@ def rps_grad_hess(
     hess_kind: int,
     grad: np.ndarray,
     hess: np.ndarray,
-) -> None:
+) -> int:
+    """Gradient and Hessian into ``grad``, ``hess``; returns the number of NaN or infinite
+    margins (the caller raises: the outputs are then meaningless)."""
     n, n_classes = margins.shape
+    n_bad = 0
     for chunk in nb.prange((n + CHUNK_ROWS - 1) // CHUNK_ROWS):
         e = np.empty(n_classes * BLOCK_ROWS, dtype=np.float64)
         inv = np.empty(BLOCK_ROWS, dtype=np.float64)
@@ -114,7 +126,7 @@ def rps_grad_hess(
         prefix_sq = np.empty(n_classes, dtype=np.float64)
         for start in range(chunk * CHUNK_ROWS, min(n, (chunk + 1) * CHUNK_ROWS), BLOCK_ROWS):
             m = min(BLOCK_ROWS, n - start)
-            _block_exp(margins, start, m, e, inv)
+            n_bad += _block_exp(margins, start, m, e, inv)
             for j in range(m):
                 i = start + j
                 if not valid[i]:
@@ -153,3 +165,4 @@ def rps_grad_hess(
                         h += (1.0 - 2.0 * pc) * g
                     grad[i, c] = g
                     hess[i, c] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+    return n_bad
