@@ -48,9 +48,9 @@ def run(rev: str, repeats: int, scale: float) -> None:
     from boostrank._kernels import _earlier_pairwise as before  # type: ignore[attr-defined]
     from boostrank._kernels import pairwise as now
 
-    # the earlier kernel may lack the trailing host-scaling arguments (group_scale, factor)
-    n_before = len(inspect.signature(before.pairwise_grad_hess_ordered.py_func).parameters)
-    extra_before = (False, 1.0)[: n_before - 19]
+    # kernels before the fifth session lack the trailing host-scaling arguments
+    params = inspect.signature(before.pairwise_grad_hess_ordered.py_func).parameters
+    extra_before = (False, 1.0) if "group_scale" in params else ()
     rng = np.random.default_rng(0)
     n_groups = max(2, int(10_000 * scale))
     n = n_groups * 100

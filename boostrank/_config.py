@@ -2,8 +2,10 @@
 
 ``fastmath`` is a set of LLVM flags rather than ``True``: ``nnan`` and ``ninf`` are left out
 because masks, sentinels and the +-inf produced by saturated exponentials must survive
-(the same choice stumpy made).  ``cache=True`` writes compiled kernels next to the sources
-(or to ``NUMBA_CACHE_DIR``) so the first call after import stays fast.
+(the same choice stumpy made), and because the RPS kernels count NaN / inf margins as their
+input check (``abs(z) < inf``, which ``ninf``/``nnan`` would fold to true).  ``cache=True``
+writes compiled kernels next to the sources (or to ``NUMBA_CACHE_DIR``) so the first call
+after import stays fast.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ def to_numpy(x: Any, name: str) -> NDArray[Any]:
 
 
 def as_f64(x: Any, name: str, *, finite: bool = True, keep_fortran: bool = False) -> F64:
-    """A contiguous float64 copy-or-view of ``x``, checked for NaN and infinities.
+    """A contiguous float64 copy-or-view of ``x``, checked for NaN and infinities when
+    ``finite`` (the default).
 
     C-ordered, except that with ``keep_fortran`` a Fortran-ordered 2-D ``x`` stays Fortran
     (LightGBM hands multi-class scores as an (n, K) Fortran view of its buffer: a C copy

@@ -122,6 +122,9 @@ class Objective:
     multiclass: ClassVar[bool] = False
     #: Cost grows with the square of the group size (pairwise losses, soft Spearman).
     quadratic: ClassVar[bool] = False
+    #: The kernels count NaN / inf scores themselves (as they read them) and the objective
+    #: raises afterwards, so input handling skips its own pass over the scores (RPS).
+    kernel_checks_finite: ClassVar[bool] = False
 
     # ----------------------------------------------------------------- input handling
     def _batch(
@@ -134,8 +137,7 @@ class Objective:
         where: Any = None,
         offsets: I64 | None = None,
     ) -> Batch:
-        # multi-class margins are checked for NaN / inf by the kernel pass that reads them
-        scores = as_f64(y_pred, "y_pred", finite=not self.multiclass,
+        scores = as_f64(y_pred, "y_pred", finite=not self.kernel_checks_finite,
                         keep_fortran=self.multiclass)
         labels = as_f64(y_true, "y_true")
         shape = scores.shape
@@ -330,7 +332,7 @@ class Objective:
             entry = cache.get(data)
         if entry is not None and entry[0] == preds.shape:
             _, static, host = entry
-            scores = as_f64(preds, "y_pred", finite=not self.multiclass,
+            scores = as_f64(preds, "y_pred", finite=not self.kernel_checks_finite,
                             keep_fortran=self.multiclass)
             return replace(static, scores=scores), host
         call = _hosts.parse_host_call(preds, data, None, None)
@@ -545,7 +547,8 @@ class _Pairwise(_Ranking):
         return order
 
     def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
-        # the host's scaling inside the kernel's pass (see pairwise_grad_hess_ordered)
+        """As the base class, but the host's scaling (``_host_scaling``) runs inside the
+        kernel's pass (see ``pairwise_grad_hess_ordered``) instead of ``_host_scale``."""
         xp = self._backend()
         grad, hess = self._grad_hess(b, xp, *self._host_scaling(host))
         return xp.for_host(grad, hess, host)
@@ -1045,6 +1048,7 @@ class RankedProbabilityScore(Objective):
     name = "rps"
     unreduced = "row"
     multiclass = True
+    kernel_checks_finite = True
 
     def __init__(self, normalize: bool = False, hessian: str = "gauss_newton",
                  hessian_factor: float | str = "auto", device: str = "cpu") -> None:

@@ -146,6 +146,28 @@ def test_rps_metric_on_the_gpu() -> None:
         metric.score(d.y, d.s, weight=d.w), rel=1e-12)
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_rps_nonfinite_margins_are_refused_on_the_gpu(value: float, layout: str) -> None:
+    """On the CPU the RPS kernel counts NaN / inf margins; the GPU twin does not, so the
+    objective checks them on the host before the upload: same error on both devices, from
+    ``grad_hess``, ``loss`` and a host call."""
+    xgb = pytest.importorskip("xgboost")
+    d = make_data(12, SIZES, n_classes=4)
+    z = np.array(d.s, order=layout)
+    z[5, 3] = value
+    obj = on("cuda", br.RankedProbabilityScore())
+    match = r"`y_pred` has 1 NaN or infinite value\(s\) \(first at flat index 23"
+    with pytest.raises(ValueError, match=match):
+        obj.grad_hess(d.y, z)
+    with pytest.raises(ValueError, match=match):
+        obj.loss(d.y, z)
+    dmatrix = xgb.DMatrix(np.zeros((d.y.size, 1)), label=np.maximum(d.y, 0))
+    obj(np.asarray(d.s), dmatrix)  # caches the batch: later rounds skip the Python-side pass
+    with pytest.raises(ValueError, match=match):
+        obj(z, dmatrix)
+
+
 # --------------------------------------------------------------------------- hosts
 def test_xgboost_training_with_a_gpu_objective_matches_cpu() -> None:
     xgb = pytest.importorskip("xgboost")

@@ -77,10 +77,14 @@ def test_ordered_kernel_hessian_matches_reference(kinds, use_ndcg, k):
 @pytest.mark.parametrize("group_scale,hess_factor", [(True, 1.0), (True, 2.0), (False, 2.0),
                                                       (False, 0.25)])
 @pytest.mark.parametrize("scores", ["normal", "equal", "wide"])
-def test_host_scaling_in_kernel_matches_separate_pass(group_scale, hess_factor, scores):
+@pytest.mark.parametrize("use_ndcg,truncation,pairs_per_row",
+                         [(False, 0, 0), (True, 0, 0), (True, 5, 0), (False, 0, 3)])
+def test_host_scaling_in_kernel_matches_separate_pass(group_scale, hess_factor, scores,
+                                                      use_ndcg, truncation, pairs_per_row):
     """The kernel's fused host scaling against the unscaled kernel followed by the separate
-    passes the CUDA twin runs, on groups with ignored rows, an empty group, a group with no
-    valid row and a group of equal labels (zero gradient, so no group scale)."""
+    passes (what the CUDA twin runs), bit for bit: groups with ignored rows, an empty group,
+    a group with no valid row, a group of equal labels (zero gradient, so no group scale),
+    every pair set, and the scalar path for wide score spans."""
     sizes = [1, 4, 9, 0, 17, 3, 12, 30]
     s, y, w, valid, offsets = _case(7, sizes, scores)
     valid[offsets[5]:offsets[6]] = False  # no valid row
@@ -89,18 +93,19 @@ def test_host_scaling_in_kernel_matches_separate_pass(group_scale, hess_factor, 
 
     n = s.size
     for loss_kind, hess_kind, _, _ in KINDS:
-        args = (s, y, w, valid, offsets, 0.8, loss_kind, True, 0, hess_kind)
+        args = (s, y, w, valid, offsets, 0.8, loss_kind, use_ndcg, 0, hess_kind)
         order = pw.pairwise_label_order(y, valid, offsets)
+        subsets = (truncation, pairs_per_row, 5)
         g0, h0, g1, h1 = (np.full(n, np.nan) for _ in range(4))
-        pw.pairwise_grad_hess_ordered(*args, g0, h0, 2, *order, 0, 0, 0, False, 1.0)
+        pw.pairwise_grad_hess_ordered(*args, g0, h0, 2, *order, *subsets, False, 1.0)
         if group_scale:
             scaling.lambdarank_scale_inplace(g0, h0, offsets, hess_factor)
         else:
             scaling.scale_floor_inplace(h0, hess_factor, br._config.HESSIAN_FLOOR)
-        pw.pairwise_grad_hess_ordered(*args, g1, h1, 2, *order, 0, 0, 0, group_scale,
+        pw.pairwise_grad_hess_ordered(*args, g1, h1, 2, *order, *subsets, group_scale,
                                       hess_factor)
-        assert_allclose(g1, g0, rtol=1e-14, atol=0)
-        assert_allclose(h1, h0, rtol=1e-14, atol=0)
+        assert_array_equal(g1, g0)
+        assert_array_equal(h1, h0)
         assert np.all(h1 >= br._config.HESSIAN_FLOOR)
 
 
@@ -246,3 +251,18 @@ def test_ordered_kernel_finite_at_extreme_spans(span, kinds, use_ndcg):
     assert np.all(np.isfinite(g1)) and np.all(np.isfinite(h1))
     assert_allclose(g1, g0, rtol=1e-12, atol=1e-13 * max(np.abs(g0).max(), 1e-300))
     assert_allclose(h1, h0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("obj", [br.PairwiseLogistic(),
+                                 br.PairwiseSoftZeroOne(lambda_weight="ndcg"),
+                                 br.PairwiseLogistic(truncation_level=2)], ids=repr)
+def test_equal_scores_near_the_float64_maximum(obj):
+    """A group's centre for the per-row exponentials is taken half by half: 0.5 * (hi + lo)
+    overflowed to inf for scores above ~9e307 and gave NaN gradients.  Equal scores give the
+    same arrays wherever they sit."""
+    y = np.array([0.0, 1.0, 2.0, 1.0, 3.0])
+    for big in (1.5e308, -1.7e308, np.finfo(np.float64).max):
+        g, h = obj.grad_hess(y, np.full(5, big), group=[3, 2])
+        g0, h0 = obj.grad_hess(y, np.zeros(5), group=[3, 2])
+        assert_array_equal(g, g0)
+        assert_array_equal(h, h0)

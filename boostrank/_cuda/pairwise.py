@@ -61,7 +61,7 @@ def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
             hi = 0.0
             lo = 0.0
         use_exp[g] = (hi - lo) * inv_t < RATIO_SPAN
-        mid[g] = 0.5 * (hi + lo)
+        mid[g] = 0.5 * hi + 0.5 * lo  # no overflow near the float64 maximum
 
 
 @cuda.jit(cache=True)

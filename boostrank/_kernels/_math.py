@@ -39,6 +39,14 @@ def softplus_neg(u: float) -> float:
     return max(-u, 0.0) + math.log1p(math.exp(-abs(u)))
 
 
+@nb.njit(**EXACT_SERIAL)
+def midpoint(a: float, b: float) -> float:
+    """(a + b) / 2 without overflow near the float64 maximum: each half first.  Compiled
+    without ``reassoc``, which would refactor it into 0.5 * (a + b) (fast-math flags are per
+    instruction, so they survive inlining into the fast-math kernels)."""
+    return 0.5 * a + 0.5 * b
+
+
 @nb.njit(**SERIAL)
 def ndcg_discount(rank: int, k: int) -> float:
     """1 / log2(1 + rank) for 1-based ``rank``; 0 beyond the cut-off ``k`` (k <= 0: none)."""

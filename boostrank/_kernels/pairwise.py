@@ -29,7 +29,16 @@ import numba as nb
 import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
-from ._math import exp_inplace, ndcg_discount, ndcg_gain, sigmoid, sigmoid_both, softplus_neg
+from ._math import (
+    exp_inplace,
+    midpoint,
+    ndcg_discount,
+    ndcg_gain,
+    sigmoid,
+    sigmoid_both,
+    softplus_neg,
+)
+from .scaling import scale_group_inplace
 
 #: Largest score span / T of a group for which exp((s - mid) / T) cannot overflow.
 RATIO_SPAN = 1400.0
@@ -113,7 +122,7 @@ def _group_setup(
             hi_score = max(hi_score, scores[i])
     per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN
     if per_row_exp:
-        mid = 0.5 * (hi_score + lo_score)
+        mid = midpoint(hi_score, lo_score)
         for i in range(start, end):
             expo[i] = math.exp((scores[i] - mid) * inv_t) if valid[i] else 0.0
     inv_idcg = 1.0
@@ -781,10 +790,12 @@ def pairwise_grad_hess_ordered(
       (``pair_draw(seed, row, t, N_i)``), each drawn pair weighted N_i / (2 n), N_i the number
       of such partners: the expected gradient and Hessian are the full sums.  O(m n).
 
-    What a host receives comes out of the same pass: with ``group_scale``, the values of
+    What a host receives comes out of the same pass: with ``group_scale``, the arrays of
     ``scaling.lambdarank_scale_inplace(grad, hess, offsets, hess_factor)`` applied afterwards;
-    without, ``hess <- max(hess * hess_factor, floor)``; ``False, 1.0`` gives ``grad_hess``'s
-    arrays.  Each group's sums are still in scratch, which saves a pass over both arrays."""
+    without, those of ``hess <- max(hess * hess_factor, floor)``; ``False, 1.0`` gives
+    ``grad_hess``'s arrays.  Each group is rescaled right after its write-back, while its rows
+    are in cache, by the same compiled ``scaling.scale_group_inplace`` as the separate pass,
+    so the arrays are identical bit for bit and the pass over both arrays is saved."""
     inv_t = 1.0 / temperature
     inv_t2 = inv_t * inv_t
     n_groups = offsets.size - 1
@@ -814,8 +825,13 @@ def pairwise_grad_hess_ordered(
             end = offsets[grp + 1]
             p0 = order_offsets[grp]
             m = order_offsets[grp + 1] - p0
-            if m == 0:  # no valid rows: no pairs
-                _write_unordered(grad, hess, start, end, 1.0, hess_factor)
+            if m < end - start:  # rows outside the order (invalid) get no pairs
+                for i in range(start, end):
+                    grad[i] = 0.0
+                    hess[i] = HESSIAN_FLOOR
+            if m == 0:
+                if group_scale or hess_factor != 1.0:
+                    scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
                 continue
             rows = order[p0:p0 + m]
             lo_score = np.inf
@@ -829,7 +845,7 @@ def pairwise_grad_hess_ordered(
                 h[p] = 0.0
             per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN_VECTOR
             if per_row_exp:
-                mid = 0.5 * (hi_score + lo_score)
+                mid = midpoint(hi_score, lo_score)
                 for p in range(m):
                     e[p] = (s[p] - mid) * inv_t
                 exp_inplace(e[:m])
@@ -907,40 +923,10 @@ def pairwise_grad_hess_ordered(
                                                  inv_t, cg[a], ch[a], loss_kind, hess_kind)
                     g[a] -= cg[a] * acc_g
                     h[a] += ch[a] * acc_h
-            scale = 1.0
-            if group_scale:
-                total = 0.0
-                for p in range(m):
-                    total += abs(g[p])
-                if total > 0.0:
-                    scale = math.log2(1.0 + total) / total
-            if m < end - start:  # rows outside the order (invalid) get no pairs
-                _write_unordered(grad, hess, start, end, scale, hess_factor)
             for p in range(m):
                 r = rows[p]
-                grad[r] = g[p] * scale
-                hess[r] = _host_hessian(h[p], scale, hess_factor)
-
-
-@nb.njit(inline="always", **SERIAL)
-def _host_hessian(h: float, scale: float, hess_factor: float) -> float:
-    """The floored Hessian, times the group's scale and the host's factor, each product
-    floored again (the order of ``scaling.lambdarank_scale_inplace``)."""
-    h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-    if scale != 1.0:
-        h *= scale
-        h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-    if hess_factor != 1.0:
-        h *= hess_factor
-        h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-    return h
-
-
-@nb.njit(**SERIAL)
-def _write_unordered(grad: np.ndarray, hess: np.ndarray, start: int, end: int, scale: float,
-                     hess_factor: float) -> None:
-    """Gradient 0 and the floor Hessian (as the host receives it) for rows start..end; the
-    valid ones are overwritten afterwards."""
-    for i in range(start, end):
-        grad[i] = 0.0
-        hess[i] = _host_hessian(0.0, scale, hess_factor)
+                grad[r] = g[p]
+                hv = h[p]
+                hess[r] = hv if hv > HESSIAN_FLOOR else HESSIAN_FLOOR
+            if group_scale or hess_factor != 1.0:  # the group's rows are still in cache
+                scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
