@@ -36,6 +36,7 @@ sigmoid_both = cuda.jit(device=True)(_math.sigmoid_both.py_func)
 softplus_neg = cuda.jit(device=True)(_math.softplus_neg.py_func)
 ndcg_discount = cuda.jit(device=True)(_math.ndcg_discount.py_func)
 ndcg_gain = cuda.jit(device=True)(_math.ndcg_gain.py_func)
+midpoint = cuda.jit(device=True)(_math.midpoint.py_func)
 
 
 def row_blocks(n: int) -> int:

@@ -28,6 +28,7 @@ from ._common import (
     block_max,
     derived,
     group_of,
+    midpoint,
     ndcg_discount,
     ndcg_gain,
     row_blocks,
@@ -61,7 +62,7 @@ def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
             hi = 0.0
             lo = 0.0
         use_exp[g] = (hi - lo) * inv_t < RATIO_SPAN
-        mid[g] = 0.5 * hi + 0.5 * lo  # no overflow near the float64 maximum
+        mid[g] = midpoint(hi, lo)
 
 
 @cuda.jit(cache=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numba
 from numba import cuda
 
-from .._config import HESSIAN_FLOOR
+from .._kernels import scaling as _cpu
 from ._common import THREADS, block_sum, row_blocks
+
+# the CPU pass's per-group factor and floor sequence, compiled for the device: one source
+_lambdarank_factor = cuda.jit(device=True)(_cpu.lambdarank_factor.py_func)
+_host_hessian = cuda.jit(device=True)(_cpu.host_hessian.py_func)
 
 
 @cuda.jit(cache=True)
@@ -23,25 +26,12 @@ def _scale_groups(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> Non
     while i < end:
         part += abs(grad[i])
         i += THREADS
-    total = block_sum(shared, part)
-    if total <= 0.0:
-        if hess_factor != 1.0:
-            i = start + cuda.threadIdx.x
-            while i < end:
-                h = hess[i] * hess_factor
-                hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-                i += THREADS
-        return
-    scale = math.log2(1.0 + total) / total
+    scale = _lambdarank_factor(block_sum(shared, part))
     i = start + cuda.threadIdx.x
     while i < end:
-        grad[i] *= scale
-        h = hess[i] * scale
-        h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-        if hess_factor != 1.0:
-            h *= hess_factor
-            h = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-        hess[i] = h
+        if scale != 1.0:
+            grad[i] *= scale
+        hess[i] = _host_hessian(hess[i], scale, hess_factor)
         i += THREADS
 
 

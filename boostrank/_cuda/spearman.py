@@ -19,7 +19,7 @@ import numpy as np
 from numba import cuda
 
 from .._config import HESSIAN_FLOOR
-from .._kernels.spearman import CORR_EPS, GN_DAMPING, HESS_PAIR_MAGNITUDE
+from .._kernels.spearman import CORR_EPS, GN_DAMPING, HESS_PAIR_MAGNITUDE, mse_mix
 from ._common import (
     THREADS,
     block_sum,
@@ -195,6 +195,10 @@ def spearman_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
                                      c, counts, sums, grad, hess)
 
 
+#: the CPU kernel's per-group mix, compiled for the device: one source
+_mse_mix = cuda.jit(device=True)(mse_mix.py_func)
+
+
 @cuda.jit(cache=True)
 def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                     mse_weight: float, spearman_weight: float, balanced: bool, grad: Any,
@@ -216,14 +220,7 @@ def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets:
     total_w = block_sum(shared, part_w)
     total_h = block_sum(shared, part_h)
     count = block_sum(shared, part_n)
-    norm = 1.0 / (2.0 * mse_weight + spearman_weight)
-    if balanced:
-        informative = total_h > count * HESSIAN_FLOOR
-        lam = norm * spearman_weight * total_w / total_h if informative else 0.0
-        row_scale = norm * 2.0 * mse_weight
-    else:
-        lam = spearman_weight
-        row_scale = 2.0 * mse_weight / max(count, 1.0)
+    lam, row_scale = _mse_mix(total_w, total_h, count, mse_weight, spearman_weight, balanced)
     i = start + cuda.threadIdx.x
     while i < end:
         if valid[i]:

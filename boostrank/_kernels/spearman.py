@@ -659,6 +659,20 @@ def spearman_grad_hess(
             hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
 
 
+@nb.njit(**SERIAL)
+def mse_mix(total_w: float, total_h: float, count: float, mse_weight: float,
+            spearman_weight: float, balanced: bool) -> tuple[float, float]:
+    """(lambda, row scale) of one group for ``add_mse_grad_hess`` from its valid rows'
+    weight sum W_g, Spearman Hessian sum H_g and count m_g: the Spearman term is multiplied by
+    lambda and the MSE term's w (s - y) by the row scale (also compiled for the GPU twin)."""
+    if balanced:
+        norm = 1.0 / (2.0 * mse_weight + spearman_weight)
+        informative = total_h > count * HESSIAN_FLOOR
+        lam = norm * spearman_weight * total_w / total_h if informative else 0.0
+        return lam, norm * 2.0 * mse_weight
+    return spearman_weight, 2.0 * mse_weight / max(count, 1.0)
+
+
 @nb.njit(**PARALLEL)
 def add_mse_grad_hess(
     scores: np.ndarray,
@@ -687,25 +701,19 @@ def add_mse_grad_hess(
     floor (one valid row, all labels equal: no correlation to learn) gets lambda_g = 0.
 
     Hessians are floored; invalid rows get 0 and the floor."""
-    norm = 1.0 / (2.0 * mse_weight + spearman_weight)
     for g in nb.prange(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
         total_w = 0.0
         total_h = 0.0
-        count = 0
+        count = 0.0
         for i in range(start, end):
             if valid[i]:
                 total_w += weights[i]
                 total_h += hess[i]
-                count += 1
-        if balanced:
-            informative = total_h > count * HESSIAN_FLOOR
-            lam = norm * spearman_weight * total_w / total_h if informative else 0.0
-            row_scale = norm * 2.0 * mse_weight
-        else:
-            lam = spearman_weight
-            row_scale = 2.0 * mse_weight / max(count, 1)
+                count += 1.0
+        lam, row_scale = mse_mix(total_w, total_h, count, mse_weight, spearman_weight,
+                                 balanced)
         for i in range(start, end):
             if not valid[i]:
                 grad[i] = 0.0
