@@ -17,6 +17,7 @@ from .._backend import backend
 from .._config import HESSIAN_FLOOR, launch
 from .._groups import resolve_offsets
 from .._kernels import scaling as _scaling
+from .._metric_base import LossMetric
 from .._validation import (
     B1,
     F64,
@@ -311,10 +312,8 @@ class Objective:
         (identity here)."""
 
     @property
-    def metric(self) -> Any:
+    def metric(self) -> LossMetric:
         """This objective's loss as an XGBoost ``custom_metric`` / LightGBM ``feval``."""
-        from ..metrics import LossMetric
-
         return LossMetric(self)
 
     def __repr__(self) -> str:
