@@ -19,6 +19,12 @@ S_g = sum |grad| over the group, as the hosts' built-in LambdaMART does
 the measurements behind it), and that under XGBoost (``xgb.train`` and its sklearn API) the
 ranking losses and RPS double the Hessian they hand over, XGBoost's own convention
 (``hessian_factor="auto"``; see :class:`PairwiseSoftZeroOne`).
+
+One module per loss, named as its kernels in :mod:`boostrank._kernels` and their CUDA twins in
+:mod:`boostrank._cuda`: :mod:`~boostrank.objectives.pairwise`,
+:mod:`~boostrank.objectives.softmax`, :mod:`~boostrank.objectives.spearman` (soft Spearman and
+CombinedLoss) and :mod:`~boostrank.objectives.rps`; :mod:`~boostrank.objectives._base` holds
+what they share.
 """
 
 from ._base import GROUP_SCALES as GROUP_SCALES
