@@ -1,0 +1,149 @@
+"""The ranked probability score of ordered classes; the kernels are :mod:`boostrank._kernels.rps`
+and their CUDA twins :mod:`boostrank._cuda.rps`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .. import ordinal as _ordinal
+from .._backend import check_device
+from .._config import HESSIAN_FLOOR
+from .._groups import resolve_offsets
+from .._kernels import rps as _rps
+from .._validation import F64, I64, check_choice, check_finite, check_mask, row_weights
+from ._base import Batch, Objective, check_hessian_factor, host_hessian_factor
+
+_RPS_HESSIANS = {"gauss_newton": _rps.HESS_GAUSS_NEWTON, "exact": _rps.HESS_EXACT_CLIPPED}
+
+
+class RankedProbabilityScore(Objective):
+    r"""Ranked probability score of K ordered classes, on (n, K) margins.
+
+    .. math::
+        l = w \sum_{k=0}^{K-2} (P_k - [k \ge y])^2, \quad P_k = \sum_{c \le k} \mathrm{softmax}(z)_c
+
+    Labels are integers 0..K-1 (negative labels mark rows to ignore).  ``normalize=True``
+    divides by K - 1.  ``reduction="mean"`` averages over the rows passed; ``"none"`` gives
+    one value per row.  ``predict_proba`` is ``softmax(margins)``.
+
+    Parameters
+    ----------
+    normalize : divide by K - 1 (default False).
+    hessian : "gauss_newton" (default), 2 w sum_k (dP_k/dz_c)^2; or "exact", the exact
+        diagonal clipped at the floor.
+    hessian_factor : "auto" (default) or a positive number multiplying the Hessian the host
+        receives (``grad_hess`` is not affected).  "auto" is 2 under XGBoost (``xgb.train``,
+        ``XGBClassifier``), whose ``multi:softprob`` uses 2 p (1 - p) and whose defaults are set
+        for it, and 1 under LightGBM (whose ``multiclass`` uses K / (K - 1) p (1 - p); doubling
+        measured worse there).  Wine quality, default trees, 100 rounds, 5 splits
+        (BENCHMARKS.md): XGBoost RPS 0.2798 -> 0.2736 (``multi:softprob`` 0.2746); LightGBM
+        doubled 0.2799 vs 0.2691.
+    device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
+        the kernels run; the CUDA twins give the same values (README, "On the GPU").
+
+    Examples
+    --------
+    >>> import numpy as np, boostrank
+    >>> margins = np.log([[0.2, 0.5, 0.3]])   # p = (0.2, 0.5, 0.3), P = (0.2, 0.7)
+    >>> round(boostrank.rps.loss([2], margins), 6)   # 0.2^2 + 0.7^2
+    0.53
+    """
+
+    name = "rps"
+    unreduced = "row"
+    multiclass = True
+    kernel_checks_finite = True
+
+    def __init__(self, normalize: bool = False, hessian: str = "gauss_newton",
+                 hessian_factor: float | str = "auto", device: str = "cpu") -> None:
+        self.device = check_device(device)
+        self.normalize = bool(normalize)
+        self.hessian = check_choice(hessian, "hessian", tuple(_RPS_HESSIANS))
+        self.hessian_factor = check_hessian_factor(hessian_factor)
+
+    def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
+        factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
+        if factor != 1.0:
+            xp.scale_inplace(hess, factor, HESSIAN_FLOOR)
+
+    def _multiclass_batch(self, labels: F64, margins: F64, group: Any, qid: Any, weight: Any,
+                          where: Any, offsets: I64 | None) -> Batch:
+        if margins.ndim != 2 or margins.shape[1] < 2:
+            raise ValueError(
+                f"`y_pred` must be margins of shape (n_rows, n_classes) with n_classes >= 2, got "
+                f"shape {margins.shape}. With XGBoost set `num_class` (objective placeholder "
+                "multi:softprob); with LightGBM set `num_class` in params."
+            )
+        n, n_classes = margins.shape
+        if n == 0:
+            raise ValueError("`y_pred` is empty: there are no rows to score.")
+        labels = labels.reshape(-1)
+        if labels.size != n:
+            raise ValueError(f"`y_true` has {labels.size} labels but `y_pred` has {n} rows.")
+        mask = check_mask(where, (n,))
+        valid = (labels >= 0) if mask is None else (mask & (labels >= 0))
+        lab = labels[valid]
+        if lab.size and ((lab != np.round(lab)).any() or lab.max() > n_classes - 1):
+            bad = lab[(lab != np.round(lab)) | (lab > n_classes - 1)]
+            raise ValueError(
+                f"`y_true` must hold integer class labels 0..{n_classes - 1} (n_classes = "
+                f"{n_classes} from y_pred's shape); found {bad.size} invalid, e.g. {bad[0]!r}. "
+                "Map ordered classes to 0..K-1 (e.g. wine quality 3..9 -> y - 3)."
+            )
+        offsets = offsets if offsets is not None else resolve_offsets(n, group, qid)
+        w = row_weights(weight, n, offsets)
+        return Batch(margins, labels, np.ones(n) if w is None else w, valid, offsets,
+                     margins.shape)
+
+    def _scale(self, b: Batch) -> float:
+        return 1.0 / (b.scores.shape[1] - 1) if self.normalize else 1.0
+
+    @staticmethod
+    def _fortran(b: Batch) -> bool:
+        return bool(b.scores.flags.f_contiguous and not b.scores.flags.c_contiguous)
+
+    def _on(self, b: Batch, xp: Any) -> Batch:
+        """The batch for backend ``xp``: the CPU kernels read Fortran-ordered margins in
+        place (LightGBM's layout) and count NaN / inf margins as they go; the GPU twins take
+        C order, checked here on the host."""
+        if xp.name != "cpu":
+            check_finite(b.scores, "y_pred")
+            if self._fortran(b):
+                return replace(b, scores=np.ascontiguousarray(b.scores))
+        return b
+
+    def _loss_parts(self, b: Batch, xp: Any) -> F64:
+        d = xp.batch(self._on(b, xp))
+        out = xp.empty(b.n_rows)
+        n_bad = xp.run(xp.kernels.rps.rps_loss_rows, d.scores, d.labels, d.weights, d.valid,
+                       self._scale(b), out)
+        if n_bad:
+            check_finite(b.scores, "y_pred")  # raises, saying where
+        return xp.host(out)
+
+    def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
+        """Gradient and Hessian in the margins' layout: Fortran-ordered margins (LightGBM's
+        (n, K) view of its buffer) give Fortran-ordered arrays, which LightGBM flattens
+        class-major without a transposing copy."""
+        b = self._on(b, xp)
+        d = xp.batch(b)
+        if xp.name == "cpu" and self._fortran(b):
+            grad = np.empty(b.scores.shape, order="F")
+            hess = np.empty(b.scores.shape, order="F")
+        else:
+            grad = xp.empty(b.scores.shape)
+            hess = xp.empty(b.scores.shape)
+        n_bad = xp.run(xp.kernels.rps.rps_grad_hess, d.scores, d.labels, d.weights, d.valid,
+                       self._scale(b), _RPS_HESSIANS[self.hessian], grad, hess)
+        if n_bad:
+            check_finite(b.scores, "y_pred")  # raises, saying where
+        return grad, hess
+
+    @staticmethod
+    def predict_proba(margins: Any) -> F64:
+        """Class probabilities softmax(margins), rows summing to 1
+        (:func:`boostrank.predict_proba`)."""
+        return _ordinal.predict_proba(margins)
