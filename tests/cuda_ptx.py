@@ -3,11 +3,14 @@
 The simulator runs kernels as Python, so it cannot catch what only the CUDA compiler rejects
 (typing of device functions, shared arrays, tuples, mixed int/bool arithmetic).  Run with
 NUMBA_ENABLE_CUDASIM=0; needs NVVM and NVRTC (``numba-cuda[cu13]``), not a GPU.  Prints one line
-per kernel; exits non-zero on the first failure.  Used by tests/test_cuda.py.
+per kernel with a digest of its PTX; exits non-zero on the first failure.  Used by
+tests/test_cuda.py, which also compares the digests of two runs at different block sizes
+(``BOOSTRANK_CUDA_THREADS``): a kernel cached on disk must not depend on launch settings.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 
 from numba import cuda, types
@@ -67,6 +70,12 @@ def kernels_in_package() -> set[str]:
     return found
 
 
+def ptx_digest(ptx: str) -> str:
+    """A digest of the PTX's lines, sorted: the order in which NVVM declares module-level
+    symbols varies from process to process (it follows Python's string hashing)."""
+    return hashlib.sha256("\n".join(sorted(ptx.splitlines())).encode()).hexdigest()[:16]
+
+
 class _H100:
     compute_capability = (9, 0)
 
@@ -87,7 +96,7 @@ def main() -> int:
         except Exception as exc:
             print(f"FAILED {name}: {type(exc).__name__}: {exc}")
             return 1
-        print(f"ok {name} ({len(ptx):,} bytes of PTX)")
+        print(f"ok {name} ({len(ptx):,} bytes of PTX, digest {ptx_digest(ptx)})")
     return 0
 
 

@@ -9,6 +9,7 @@ largest entry, for entries that are sums of cancelling terms, whose summation or
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pickle
 import subprocess
@@ -303,6 +304,33 @@ def test_bad_block_size_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
             _common._threads_per_block()
 
 
+@pytest.mark.parametrize("threads", [1, 2, 16])
+def test_the_same_kernels_run_at_any_block_size(threads: int,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block size is a launch setting (kernels read it at run time): one process launching
+    the same compiled kernels at several block sizes agrees with the CPU at each, group
+    reductions (pairwise score span and scaling, softmax, CombinedLoss) included."""
+    from boostrank._cuda import _common
+
+    monkeypatch.setattr(_common, "THREADS", threads)
+    d = make_data(15, SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    for obj in (br.PairwiseLogistic(lambda_weight="ndcg"), br.SoftmaxRanking(),
+                br.CombinedLoss(regularization_strength=0.1)):
+        g_cpu, h_cpu = on("cpu", obj).grad_hess(d.y, d.s, **kw)
+        g_gpu, h_gpu = on("cuda", obj).grad_hess(d.y, d.s, **kw)
+        assert_agree(g_gpu, g_cpu, spearman_window_tolerance(obj))
+        assert_agree(h_gpu, h_cpu, spearman_window_tolerance(obj))
+    if importlib.util.find_spec("xgboost") is not None:  # the per-group scaling XGBoost gets
+        obj = br.PairwiseSoftZeroOne(lambda_weight="ndcg")
+        data, preds = host_data(obj, "xgboost", 15)
+        for cpu, gpu in zip(on("cpu", obj)(preds, data), on("cuda", obj)(preds, data),
+                            strict=True):
+            assert_agree(np.asarray(gpu), cpu)
+    assert_agree(on("cuda", br.NDCG()).per_group(d.y, d.s, group=d.sizes),
+                 br.NDCG().per_group(d.y, d.s, group=d.sizes))
+
+
 def test_importing_boostrank_does_not_touch_cuda() -> None:
     code = ("import sys, boostrank; boostrank.PairwiseLogistic(device='cuda'); "
             "print(any(m.startswith(('numba.cuda', 'numba_cuda')) for m in sys.modules))")
@@ -331,10 +359,12 @@ def test_gpu_benchmark_script_runs(tmp_path: Any) -> None:
     assert "| W3 | rps |" in out.stdout and "| rank:ndcg |" in out.stdout
 
 
-def test_every_kernel_compiles_for_a_real_gpu() -> None:
+def test_every_kernel_compiles_for_a_real_gpu_whatever_the_block_size() -> None:
     """The simulator runs kernels as Python; the CUDA compiler (NVVM, no GPU needed) is what
-    rejects code a device cannot run.  Compiles every kernel to sm_90 PTX in a subprocess
-    (the simulator setting is per process)."""
+    rejects code a device cannot run.  Compiles every kernel to sm_90 PTX in two subprocesses
+    (the simulator setting is per process), at block sizes 4 and 128: the PTX must be the
+    same, since Numba's on-disk cache would serve a kernel compiled at one block size to a
+    process launching at the other."""
     pytest.importorskip("cuda.pathfinder")
     from cuda.pathfinder import load_nvidia_dynamic_lib
 
@@ -344,11 +374,15 @@ def test_every_kernel_compiles_for_a_real_gpu() -> None:
     except Exception as exc:  # a numba-cuda without the toolkit wheels ([cu12]/[cu13] extra)
         pytest.skip(f"NVVM/NVRTC not installed: {exc}")
     script = os.path.join(os.path.dirname(__file__), "cuda_ptx.py")
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
-    out = subprocess.run([sys.executable, script], capture_output=True, text=True, env=env,
-                         timeout=600)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert out.stdout.count("ok ") >= 28
+    runs = {threads: subprocess.Popen(
+        [sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "NUMBA_ENABLE_CUDASIM": "0", "BOOSTRANK_CUDA_THREADS": threads})
+        for threads in ("4", "128")}
+    outputs = {threads: run.communicate(timeout=600) for threads, run in runs.items()}
+    for threads, (stdout, stderr) in outputs.items():
+        assert runs[threads].returncode == 0, stdout[-3000:] + stderr[-3000:]
+        assert stdout.count("ok ") >= 28
+    assert outputs["4"][0] == outputs["128"][0]
 
 
 def test_arrays_changed_in_place_between_calls_are_seen() -> None:

@@ -27,7 +27,9 @@ def _threads_per_block() -> int:
     return value
 
 
-#: Threads per block of every kernel (a compile-time constant of the shared-memory arrays).
+#: Threads per block of every launch.  A launch setting only: kernels read ``cuda.blockDim.x``
+#: and get their reduction scratch as dynamic shared memory sized at launch, so nothing compiled
+#: (and cached on disk) depends on it.
 THREADS = _threads_per_block()
 
 # The scalar maths of the CPU kernels, compiled a second time for the device: one source.
@@ -42,6 +44,17 @@ midpoint = cuda.jit(device=True)(_math.midpoint.py_func)
 def row_blocks(n: int) -> int:
     """Blocks of a one-thread-per-row launch over ``n`` rows (at least one)."""
     return max(1, (n + THREADS - 1) // THREADS)
+
+
+def on_rows(kernel: Any, n: int) -> Any:
+    """``kernel`` launched with one thread per row over ``n`` rows."""
+    return kernel[row_blocks(n), THREADS]
+
+
+def on_groups(kernel: Any, n_groups: int) -> Any:
+    """``kernel`` launched with one block per group and one float64 of dynamic shared memory
+    per thread (the scratch of :func:`block_sum` / :func:`block_max`)."""
+    return kernel[n_groups, THREADS, 0, THREADS * 8]
 
 
 @cuda.jit(device=True)
@@ -65,7 +78,7 @@ def _block_reduce(shared: Any, value: float, take_max: bool) -> float:
     tid = cuda.threadIdx.x
     shared[tid] = value
     cuda.syncthreads()
-    step = THREADS // 2
+    step = cuda.blockDim.x // 2
     while step > 0:
         if tid < step:
             other = shared[tid + step]
@@ -95,7 +108,7 @@ def block_max(shared: Any, value: float) -> float:
 @cuda.jit(cache=True)
 def group_sums(values: Any, offsets: Any, out: Any) -> None:
     """out[g, c] = sum of values[i, c] over the rows i of group g (one block per group)."""
-    shared = cuda.shared.array(THREADS, numba.float64)
+    shared = cuda.shared.array(0, numba.float64)  # THREADS entries, see on_groups
     g = cuda.blockIdx.x
     start = offsets[g]
     end = offsets[g + 1]
@@ -104,7 +117,7 @@ def group_sums(values: Any, offsets: Any, out: Any) -> None:
         i = start + cuda.threadIdx.x
         while i < end:
             acc += values[i, c]
-            i += THREADS
+            i += cuda.blockDim.x
         total = block_sum(shared, acc)
         if cuda.threadIdx.x == 0:
             out[g, c] = total
@@ -114,7 +127,7 @@ def sum_by_group(values: Any, offsets: Any) -> Any:
     """Per-group column sums of an (n, C) device array, as a (n_groups, C) device array."""
     n_groups = offsets.size - 1
     out = cuda.device_array((n_groups, values.shape[1]), dtype=np.float64)
-    group_sums[n_groups, THREADS](values, offsets, out)
+    on_groups(group_sums, n_groups)(values, offsets, out)
     return out
 
 

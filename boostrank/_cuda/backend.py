@@ -25,7 +25,7 @@ from numba import cuda
 from numba.core import config
 
 from . import metrics, pairwise, rps, scaling, softmax, spearman
-from ._common import THREADS, derived, row_blocks
+from ._common import derived, on_rows
 
 
 @functools.cache
@@ -146,5 +146,5 @@ class GPU:
     def _float32(array: Any) -> np.ndarray:
         flat = array.reshape(array.size)  # C-contiguous: a view
         out = cuda.device_array(array.size, dtype=np.float32)
-        _to_float32[row_blocks(array.size), THREADS](flat, out)
+        on_rows(_to_float32, array.size)(flat, out)
         return np.asarray(out.copy_to_host()).reshape(array.shape)

@@ -24,14 +24,14 @@ from numba import cuda
 from .._config import HESSIAN_FLOOR
 from .._kernels.pairwise import HESS_LOGISTIC_CURVATURE, RATIO_SPAN, SOFT_ZERO_ONE
 from ._common import (
-    THREADS,
     block_max,
     derived,
     group_of,
     midpoint,
     ndcg_discount,
     ndcg_gain,
-    row_blocks,
+    on_groups,
+    on_rows,
     sigmoid,
     sigmoid_both,
     softplus_neg,
@@ -45,7 +45,7 @@ def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
                 use_exp: Any) -> None:
     """Per group (one block): the centre of the valid scores and whether span / T is small
     enough for one exponential per row."""
-    shared = cuda.shared.array(THREADS, numba.float64)
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
     g = cuda.blockIdx.x
     hi = -math.inf
     neg_lo = -math.inf
@@ -54,7 +54,7 @@ def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
         if valid[i]:
             hi = max(hi, scores[i])
             neg_lo = max(neg_lo, -scores[i])
-        i += THREADS
+        i += cuda.blockDim.x
     hi = block_max(shared, hi)
     lo = -block_max(shared, neg_lo)
     if cuda.threadIdx.x == 0:
@@ -120,10 +120,10 @@ def inverse_ideal_dcg(labels: Any, valid: Any, offsets: Any, k: int) -> Any:
 
     def compute() -> Any:
         terms = cuda.device_array((labels.size, 1), dtype=np.float64)
-        _ideal_terms[row_blocks(labels.size), THREADS](labels, valid, offsets, k, terms)
+        on_rows(_ideal_terms, labels.size)(labels, valid, offsets, k, terms)
         idcg = sum_by_group(terms, offsets)
         inv = cuda.device_array(offsets.size - 1, dtype=np.float64)
-        _invert_positive[row_blocks(inv.size), THREADS](idcg, inv)
+        on_rows(_invert_positive, inv.size)(idcg, inv)
         return inv
 
     return derived((labels, valid, offsets), ("inverse_ideal_dcg", k), compute)
@@ -135,14 +135,14 @@ def _setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use
     n_groups = offsets.size - 1
     mid = cuda.device_array(n_groups, dtype=np.float64)
     use_exp = cuda.device_array(n_groups, dtype=np.bool_)
-    _score_span[n_groups, THREADS](scores, valid, offsets, inv_t, mid, use_exp)
+    on_groups(_score_span, n_groups)(scores, valid, offsets, inv_t, mid, use_exp)
     ranked = use_ndcg or truncation > 0
     expo = cuda.device_array(n, dtype=np.float64)
     rank = cuda.device_array(n if ranked else 1, dtype=np.int64)
     gain = cuda.device_array(n if use_ndcg else 1, dtype=np.float64)
     disc = cuda.device_array(n if use_ndcg else 1, dtype=np.float64)
-    _row_setup[row_blocks(n), THREADS](scores, labels, valid, offsets, inv_t, use_ndcg, k, ranked,
-                                       mid, use_exp, expo, rank, gain, disc)
+    on_rows(_row_setup, n)(scores, labels, valid, offsets, inv_t, use_ndcg, k, ranked, mid,
+                           use_exp, expo, rank, gain, disc)
     inv_idcg = (inverse_ideal_dcg(labels, valid, offsets, k) if use_ndcg
                 else cuda.device_array(1, dtype=np.float64))
     return use_exp, expo, rank, gain, disc, inv_idcg
@@ -221,7 +221,7 @@ def pairwise_grad_hess_ordered(scores: Any, labels: Any, weights: Any, valid: An
     inv_t = 1.0 / temperature
     use_exp, expo, rank, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
                                                        use_ndcg, k, truncation)
-    _grad_hess_rows[row_blocks(scores.size), THREADS](
+    on_rows(_grad_hess_rows, scores.size)(
         scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, hess_kind,
         truncation, use_exp, expo, rank, gain, disc, inv_idcg, grad, hess)
     if group_scale:
@@ -284,6 +284,6 @@ def pairwise_loss_rows_truncated(scores: Any, labels: Any, weights: Any, valid: 
     inv_t = 1.0 / temperature
     use_exp, expo, rank, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
                                                        use_ndcg, k, truncation)
-    _loss_rows[row_blocks(scores.size), THREADS](
+    on_rows(_loss_rows, scores.size)(
         scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, truncation, use_exp,
         expo, rank, gain, disc, inv_idcg, out)

@@ -21,10 +21,10 @@ from numba import cuda
 from .._config import HESSIAN_FLOOR
 from .._kernels.spearman import CORR_EPS, GN_DAMPING, HESS_PAIR_MAGNITUDE, mse_mix
 from ._common import (
-    THREADS,
     block_sum,
     group_of,
-    row_blocks,
+    on_groups,
+    on_rows,
     sigmoid,
     sigmoid_both,
     sum_by_group,
@@ -42,7 +42,7 @@ def _count_terms(weights: Any, valid: Any, out: Any) -> None:
 def _counts(weights: Any, valid: Any, offsets: Any) -> Any:
     """(n_groups, 2): the valid rows m and their weight sum per group (0 without weights)."""
     terms = cuda.device_array((valid.size, 2), dtype=np.float64)
-    _count_terms[row_blocks(valid.size), THREADS](weights, valid, terms)
+    on_rows(_count_terms, valid.size)(weights, valid, terms)
     return sum_by_group(terms, offsets)
 
 
@@ -68,8 +68,7 @@ def _centred_soft_ranks(x: Any, valid: Any, offsets: Any, inv: float, counts: An
 def spearman_label_ranks(labels: Any, valid: Any, offsets: Any, tau: float, out: Any) -> None:
     """Twin of the CPU ``spearman_label_ranks`` (every pair evaluated)."""
     counts = _counts(cuda.device_array(0, dtype=np.float64), valid, offsets)
-    _centred_soft_ranks[row_blocks(labels.size), THREADS](labels, valid, offsets, 1.0 / tau,
-                                                           counts, out)
+    on_rows(_centred_soft_ranks, labels.size)(labels, valid, offsets, 1.0 / tau, counts, out)
 
 
 @cuda.jit(cache=True)
@@ -86,16 +85,15 @@ def _corr_parts(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any
     """Centred soft ranks a (scores) and b (labels), per-group (m, wsum) and (A, B, N)."""
     n = scores.size
     counts = _counts(weights, valid, offsets)
-    blocks = row_blocks(n)
     a = cuda.device_array(n, dtype=np.float64)
-    _centred_soft_ranks[blocks, THREADS](scores, valid, offsets, 1.0 / tau, counts, a)
+    on_rows(_centred_soft_ranks, n)(scores, valid, offsets, 1.0 / tau, counts, a)
     if label_ranks.size == n:
         b = label_ranks
     else:
         b = cuda.device_array(n, dtype=np.float64)
-        _centred_soft_ranks[blocks, THREADS](labels, valid, offsets, 1.0 / tau, counts, b)
+        on_rows(_centred_soft_ranks, n)(labels, valid, offsets, 1.0 / tau, counts, b)
     terms = cuda.device_array((n, 3), dtype=np.float64)
-    _product_terms[blocks, THREADS](a, b, terms)
+    on_rows(_product_terms, n)(a, b, terms)
     return a, b, counts, sum_by_group(terms, offsets)
 
 
@@ -112,7 +110,7 @@ def spearman_loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, off
                          tau: float, method: int, label_ranks: Any, out: Any) -> None:
     """Twin of the CPU ``spearman_loss_groups``."""
     _, _, counts, sums = _corr_parts(scores, labels, weights, valid, offsets, tau, label_ranks)
-    _loss_from_parts[row_blocks(out.size), THREADS](counts, sums, out)
+    on_rows(_loss_from_parts, out.size)(counts, sums, out)
 
 
 @cuda.jit(cache=True)
@@ -188,11 +186,10 @@ def spearman_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
                        label_ranks: Any, grad: Any, hess: Any) -> None:
     """Twin of the CPU ``spearman_grad_hess``."""
     a, b, counts, sums = _corr_parts(scores, labels, weights, valid, offsets, tau, label_ranks)
-    blocks = row_blocks(scores.size)
     c = cuda.device_array(scores.size, dtype=np.float64)
-    _corr_gradient[blocks, THREADS](valid, offsets, a, b, sums, c)
-    _grad_hess_rows[blocks, THREADS](scores, valid, offsets, 1.0 / tau, hess_kind, tie_step, a,
-                                     c, counts, sums, grad, hess)
+    on_rows(_corr_gradient, scores.size)(valid, offsets, a, b, sums, c)
+    on_rows(_grad_hess_rows, scores.size)(scores, valid, offsets, 1.0 / tau, hess_kind,
+                                          tie_step, a, c, counts, sums, grad, hess)
 
 
 #: the CPU kernel's per-group mix, compiled for the device: one source
@@ -203,7 +200,7 @@ _mse_mix = cuda.jit(device=True)(mse_mix.py_func)
 def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                     mse_weight: float, spearman_weight: float, balanced: bool, grad: Any,
                     hess: Any) -> None:
-    shared = cuda.shared.array(THREADS, numba.float64)
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
     g = cuda.blockIdx.x
     start = offsets[g]
     end = offsets[g + 1]
@@ -216,7 +213,7 @@ def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets:
             part_w += weights[i]
             part_h += hess[i]
             part_n += 1.0
-        i += THREADS
+        i += cuda.blockDim.x
     total_w = block_sum(shared, part_w)
     total_h = block_sum(shared, part_h)
     count = block_sum(shared, part_n)
@@ -231,12 +228,13 @@ def _add_mse_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets:
         else:
             grad[i] = 0.0
             hess[i] = HESSIAN_FLOOR
-        i += THREADS
+        i += cuda.blockDim.x
 
 
 def add_mse_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                       mse_weight: float, spearman_weight: float, balanced: bool, grad: Any,
                       hess: Any) -> None:
     """Twin of the CPU ``add_mse_grad_hess`` (CombinedLoss)."""
-    _add_mse_groups[offsets.size - 1, THREADS](scores, labels, weights, valid, offsets,
-                                               mse_weight, spearman_weight, balanced, grad, hess)
+    on_groups(_add_mse_groups, offsets.size - 1)(scores, labels, weights, valid, offsets,
+                                                 mse_weight, spearman_weight, balanced, grad,
+                                                 hess)
