@@ -288,6 +288,50 @@ def test_cuda_without_a_gpu_says_what_to_check(monkeypatch: pytest.MonkeyPatch,
         br.NDCG(device="cuda").score([1.0, 0.0], [0.2, 0.1])
 
 
+def test_numpy_without_row_stack_under_an_old_numba_cuda_says_what_to_install(
+        monkeypatch: pytest.MonkeyPatch, fresh_backend: None) -> None:
+    """numba-cuda <= 0.30.4 fails on its first kernel compile under numpy >= 2.5 (no
+    np.row_stack): device="cuda" refuses the set with the versions and the fix, "auto" warns
+    once and runs on the CPU; a shim that restores np.row_stack, or a newer numba-cuda, pass."""
+    monkeypatch.delattr(np, "row_stack", raising=False)
+    monkeypatch.setattr(np, "__version__", "2.5.2")
+    monkeypatch.setattr(_backend, "_WARNED", [])
+    monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.30.4")
+    y, s = [1.0, 0.0], [0.2, 0.1]
+    match = (r"numba-cuda 0\.30\.4 cannot compile kernels with numpy 2\.5\.2.*row_stack.*"
+             r"pip install 'numpy<2\.5'")
+    with pytest.raises(RuntimeError, match=match):
+        br.PairwiseLogistic(device="cuda").grad_hess(y, s)
+    with pytest.warns(RuntimeWarning, match=match):
+        g, _ = br.PairwiseLogistic(device="auto").grad_hess(y, s)
+    np.testing.assert_allclose(g, br.PairwiseLogistic().grad_hess(y, s)[0])
+    assert _backend.numpy_problem() is not None
+    monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.31.0rc1")
+    assert _backend.numpy_problem() is None
+    monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.30.4")
+    monkeypatch.setattr(np, "row_stack", np.vstack, raising=False)  # the GPU machine's shim
+    assert _backend.numpy_problem() is None
+
+
+def test_the_cuda_extras_cap_numpy_below_2_5() -> None:
+    """``pip install "boostrank[cuda]"`` (and ``[cuda12]``, and the test extra through
+    ``[cuda]``) must not resolve numpy 2.5 while numba-cuda needs np.row_stack."""
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+
+    path = os.path.join(os.path.dirname(__file__), "..", "pyproject.toml")
+    with open(path, "rb") as f:
+        extras = tomllib.load(f)["project"]["optional-dependencies"]
+    for extra in ("cuda", "cuda12"):
+        requirements = [Requirement(r) for r in extras[extra]]
+        assert any(r.name == "numba-cuda" for r in requirements)
+        numpy = [r.specifier for r in requirements if r.name == "numpy"]
+        assert numpy and all(not spec.contains("2.5.0") and spec.contains("2.4.6")
+                             for spec in numpy), extra
+    assert any("cuda" in Requirement(r).extras for r in extras["test"]
+               if Requirement(r).name == "boostrank")
+
+
 def test_bad_device_names_are_refused_at_construction() -> None:
     for make in (lambda: br.SoftSpearman(device="gpu"), lambda: br.NDCG(device="CUDA"),
                  lambda: br.RankedProbabilityScore(device=None)):  # type: ignore[arg-type]
