@@ -16,7 +16,17 @@ import sys
 from numba import cuda, types
 from numba.cuda import dispatcher
 
-from boostrank._cuda import _common, backend, metrics, pairwise, rps, scaling, softmax, spearman
+from boostrank._cuda import (
+    _common,
+    backend,
+    metrics,
+    pairwise,
+    rps,
+    scaling,
+    softmax,
+    spearman,
+    transfer,
+)
 
 FLT, INT, BOOL = types.float64, types.int64, types.boolean
 F1, I1, B1 = types.float64[::1], types.int64[::1], types.boolean[::1]
@@ -26,6 +36,7 @@ ROWS = (F1, F1, F1, B1, I1)  # scores, labels, weights, valid, offsets
 KERNELS = [
     (_common.group_sums, (F2, I1, F2)),
     (backend._to_float32, (F1, types.float32[::1])),
+    (transfer._widen, (types.float32[::1], F1)),
     (pairwise._score_span, (F1, B1, I1, FLT, F1, B1)),
     (pairwise._row_setup, (F1, F1, B1, I1, FLT, BOOL, INT, BOOL, F1, B1, F1, I1, F1, F1)),
     (pairwise._ideal_terms, (F1, B1, I1, INT, F2)),
@@ -59,12 +70,14 @@ KERNELS = [
 
 
 def kernels_in_package() -> set[str]:
-    """Every kernel (not device function) defined in the boostrank._cuda modules."""
+    """Every CUDA kernel (not device function, not CPU function) defined in the boostrank._cuda
+    modules."""
     found = set()
-    for module in (_common, backend, metrics, pairwise, rps, scaling, softmax, spearman):
+    for module in (_common, backend, metrics, pairwise, rps, scaling, softmax, spearman,
+                   transfer):
         for value in vars(module).values():
             options = getattr(value, "targetoptions", None)
-            if options is not None and not options.get("device") and \
+            if options is not None and options.get("device") is False and \
                     value.py_func.__module__ == module.__name__:
                 found.add(f"{module.__name__}.{value.py_func.__name__}")
     return found

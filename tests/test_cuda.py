@@ -215,21 +215,35 @@ def test_lightgbm_training_with_a_gpu_objective_matches_cpu() -> None:
     assert np.ptp(preds["cpu"]) > 0
 
 
-def test_static_arrays_go_to_the_device_once(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def uploads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
+    """The shapes of the arrays sent to the device, as the test runs (cached static arrays
+    with ``cuda.to_device``, predictions through the pinned staging buffers)."""
+    from numba import cuda
+
+    from boostrank._cuda import transfer
+
+    sent: list[tuple[int, ...]] = []
+    real_to_device, real_scores = cuda.to_device, transfer.Uploader.scores
+
+    def to_device(array: Any, *a: Any, **kw: Any) -> Any:
+        sent.append(np.shape(array))
+        return real_to_device(array, *a, **kw)
+
+    def scores(self: Any, host: np.ndarray, *a: Any) -> Any:
+        sent.append(host.shape)
+        return real_scores(self, host, *a)
+
+    monkeypatch.setattr(cuda, "to_device", to_device)
+    monkeypatch.setattr(transfer.Uploader, "scores", scores)
+    return sent
+
+
+def test_static_arrays_go_to_the_device_once(uploads: list[tuple[int, ...]]) -> None:
     """Per round only the predictions are uploaded; labels, weights, mask and offsets (and
     the ideal DCG) are reused from the first round."""
     xgb = pytest.importorskip("xgboost")
-    from numba import cuda
-
     gpu = _backend.backend("cuda")
-    uploads: list[tuple[int, ...]] = []
-    real = cuda.to_device
-
-    def counting(array: Any, *args: Any, **kw: Any) -> Any:
-        uploads.append(np.shape(array))
-        return real(array, *args, **kw)
-
-    monkeypatch.setattr(cuda, "to_device", counting)
     rng = np.random.default_rng(3)
     sizes = [7, 9, 8]
     dtrain = xgb.DMatrix(rng.normal(size=(24, 2)), rng.integers(0, 3, 24), group=sizes)
@@ -242,6 +256,49 @@ def test_static_arrays_go_to_the_device_once(monkeypatch: pytest.MonkeyPatch) ->
         obj(rng.normal(size=24), dtrain)
         assert uploads == [(24,)]  # the predictions only
     assert gpu is _backend.backend("cuda")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predictions_go_up_in_chunks_exactly(dtype: type[np.floating[Any]],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staged upload (chunks of COPY_CHUNK through a reused, growing pinned buffer;
+    float32 widened on the device) delivers the predictions bit for bit, and refuses NaN / inf
+    anywhere (here in a later chunk) with the CPU path's message."""
+    from numba import cuda
+
+    from boostrank._cuda import transfer
+
+    monkeypatch.setattr(transfer, "COPY_CHUNK", 7)
+    up = transfer.Uploader()
+    rng = np.random.default_rng(16)
+    for shape in [(10,), (33, 2), (5,)]:  # the pinned buffer grows, then is reused
+        host = rng.normal(size=shape).astype(dtype)
+        out = cuda.device_array(shape, dtype=np.float64)
+        raw = out if dtype == np.float64 else cuda.device_array(shape, dtype=dtype)
+        up.scores(host, out, raw)
+        got = out.copy_to_host()
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, host.astype(np.float64))
+    host = rng.normal(size=30).astype(dtype)
+    host[23] = np.inf
+    out = cuda.device_array(30, dtype=np.float64)
+    raw = out if dtype == np.float64 else cuda.device_array(30, dtype=dtype)
+    with pytest.raises(ValueError, match=r"`y_pred` has 1 NaN or infinite value\(s\) \(first "
+                                         r"at flat index 23: inf\)"):
+        up.scores(host, out, raw)
+
+
+def test_xgboost_float32_predictions_match_float64_ones() -> None:
+    """XGBoost hands float32 predictions: they travel as float32 and are widened on the
+    device, exactly as the CPU path widens them on the host."""
+    xgb = pytest.importorskip("xgboost")
+    d = make_data(17, SIZES)
+    dtrain = xgb.DMatrix(np.zeros((d.n, 1)), np.maximum(d.y, 0), group=d.sizes)
+    preds = d.s.astype(np.float32)
+    obj = br.PairwiseLogistic(lambda_weight="ndcg")
+    for a, b in zip(on("cuda", obj)(preds, dtrain), on("cpu", obj)(preds, dtrain),
+                    strict=True):
+        assert_agree(np.asarray(a), b)
 
 
 def test_what_each_host_receives() -> None:
@@ -486,27 +543,19 @@ def test_host_calls_agree_with_cpu(obj: Any, host: str) -> None:
 @pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg"),
                                  br.SoftSpearman(regularization_strength=0.1, method="exact"),
                                  br.RankedProbabilityScore()], ids=["ndcg", "spearman", "rps"])
-def test_per_data_set_work_is_done_once(obj: Any, host: str,
+def test_per_data_set_work_is_done_once(obj: Any, host: str, uploads: list[tuple[int, ...]],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Rounds after the first upload the predictions only and recompute no label ranks."""
     pytest.importorskip(host)
-    from numba import cuda
-
     from boostrank._cuda import spearman
 
-    uploads: list[tuple[int, ...]] = []
     label_rank_runs: list[int] = []
-    real_upload, real_ranks = cuda.to_device, spearman.spearman_label_ranks
-
-    def counting_upload(array: Any, *a: Any, **kw: Any) -> Any:
-        uploads.append(np.shape(array))
-        return real_upload(array, *a, **kw)
+    real_ranks = spearman.spearman_label_ranks
 
     def counting_ranks(*a: Any) -> None:
         label_rank_runs.append(1)
         real_ranks(*a)
 
-    monkeypatch.setattr(cuda, "to_device", counting_upload)
     monkeypatch.setattr(spearman, "spearman_label_ranks", counting_ranks)
     data, preds = host_data(obj, host, 12)
     gpu = on("cuda", obj)

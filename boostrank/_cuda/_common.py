@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -147,3 +148,13 @@ def derived(arrays: tuple[Any, ...], tag: Hashable, compute: Callable[[], Any]) 
     _DERIVED[key] = (tuple(weakref.ref(a) for a in arrays), value)
     weakref.finalize(arrays[0], _DERIVED.pop, key, None)
     return value
+
+
+def workspace(key: Any, name: str, shape: int | tuple[int, ...],
+              dtype: type[np.generic] = np.float64) -> Any:
+    """A device array for ``name`` that every call on the data set of the device array ``key``
+    (a backend-cached copy such as its labels) reuses from the same thread: no allocation per
+    boosting round.  A fresh upload as ``key`` gets a fresh array.  The caller overwrites it
+    entirely each call; results handed out in it are valid until the next call."""
+    return derived((key,), ("workspace", name, shape, np.dtype(dtype).str, threading.get_ident()),
+                   lambda: cuda.device_array(shape, dtype=dtype))

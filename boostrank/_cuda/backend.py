@@ -25,7 +25,8 @@ from numba import cuda
 from numba.core import config
 
 from . import metrics, pairwise, rps, scaling, softmax, spearman
-from ._common import derived, on_rows
+from ._common import derived, on_rows, workspace
+from .transfer import Uploader
 
 
 @functools.cache
@@ -78,6 +79,7 @@ class GPU:
         self._copies: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
         self._last: tuple[weakref.ref[Any], DeviceBatch] | None = None
         self._lock = threading.Lock()
+        self._uploader = Uploader()
 
     @staticmethod
     def run(kernel: Any, *args: Any) -> Any:
@@ -105,12 +107,31 @@ class GPU:
             return last[1]
         # only arrays boostrank owns for a data set's lifetime may be cached by identity: a
         # caller's array (public API, sklearn hosts) can be changed in place between calls
-        up = self.put if getattr(b, "static", False) else self.upload
-        d = DeviceBatch(cuda.to_device(b.scores), up(b.labels), up(b.weights),
-                        up(b.valid), up(b.offsets), b.shape)
+        static = getattr(b, "static", False)
+        up = self.put if static else self.upload
+        labels = up(b.labels)
+        d = DeviceBatch(self._scores(b.scores, labels if static else None), labels,
+                        up(b.weights), up(b.valid), up(b.offsets), b.shape)
         with self._lock:
             self._last = (weakref.ref(b), d)
         return d
+
+    def _scores(self, host: np.ndarray, data_set: Any) -> Any:
+        """The predictions as a float64 device array, uploaded through pinned memory (float32
+        as float32, widened on the device) and checked for NaN / inf on the way.  For a
+        data set's batches (``data_set``: its device labels) the device buffers are reused
+        every round."""
+        keep = host.dtype in (np.float32, np.float64)
+        host = np.ascontiguousarray(host, dtype=None if keep else np.float64)
+        shape = host.shape
+        if data_set is None:
+            out = cuda.device_array(shape, dtype=np.float64)
+            raw = out if host.dtype == np.float64 else cuda.device_array(shape, dtype=host.dtype)
+        else:
+            out = workspace(data_set, "scores", shape)
+            raw = out if host.dtype == np.float64 else workspace(data_set, "scores32", shape,
+                                                                  np.float32)
+        return self._uploader.scores(host, out, raw)
 
     @staticmethod
     def upload(array: np.ndarray) -> Any:
