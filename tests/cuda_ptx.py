@@ -38,6 +38,8 @@ KERNELS = [
     (backend._to_float32, (F1, types.float32[::1])),
     (transfer._widen, (types.float32[::1], F1)),
     (pairwise._score_span, (F1, B1, I1, FLT, F1, B1)),
+    (pairwise._grad_hess_blocks, (*ROWS, FLT, INT, BOOL, INT, INT, INT, F1, BOOL, FLT, INT, F1,
+                                  F1)),
     (pairwise._row_setup, (F1, F1, B1, I1, FLT, BOOL, INT, BOOL, F1, B1, F1, I1, F1, F1)),
     (pairwise._ideal_terms, (F1, B1, I1, INT, F2)),
     (pairwise._invert_positive, (F2, F1)),

@@ -96,6 +96,34 @@ def test_pairwise_twin_beyond_one_exponential_per_row() -> None:
                  obj.loss(d.y, s, group=d.sizes, reduction="none"))
 
 
+@pytest.mark.parametrize("path", ["one block per group", "over the grid"])
+def test_both_pairwise_gpu_paths_agree_with_cpu(path: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups of up to BLOCK_GROUP_ROWS rows take the one-launch block kernel, larger ones the
+    grid kernels: both agree with the CPU, with lambda weights, truncation, ties, spans too wide
+    for one exponential per row, and the host's scaling (XGBoost) in the block's epilogue."""
+    from boostrank._cuda import pairwise
+
+    if path == "over the grid":
+        monkeypatch.setattr(pairwise, "BLOCK_GROUP_ROWS", 0)
+    d = make_data(18, SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    objs = [br.PairwiseSoftZeroOne(temperature=0.5, lambda_weight="ndcg", k=3),
+            br.PairwiseSoftZeroOne(hessian="exact"),
+            br.PairwiseLogistic(lambda_weight="ndcg", truncation_level=3), br.PairwiseLogistic()]
+    for obj in objs:
+        for s in (d.s, np.round(d.s), d.s * 1e3):
+            for cpu, gpu in zip(on("cpu", obj).grad_hess(d.y, s, **kw),
+                                on("cuda", obj).grad_hess(d.y, s, **kw), strict=True):
+                assert_agree(gpu, cpu)
+    if importlib.util.find_spec("xgboost") is not None:
+        for obj in objs[:3]:
+            data, preds = host_data(obj, "xgboost", 18)
+            for cpu, gpu in zip(on("cpu", obj)(preds, data), on("cuda", obj)(preds, data),
+                                strict=True):
+                assert_agree(np.asarray(gpu), cpu)
+
+
 def test_padded_input_on_the_gpu_equals_flat() -> None:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, (4, 6)).astype(float)

@@ -158,3 +158,9 @@ def workspace(key: Any, name: str, shape: int | tuple[int, ...],
     entirely each call; results handed out in it are valid until the next call."""
     return derived((key,), ("workspace", name, shape, np.dtype(dtype).str, threading.get_ident()),
                    lambda: cuda.device_array(shape, dtype=dtype))
+
+
+def largest_group(offsets: Any) -> int:
+    """The largest group size of the device ``offsets`` (read back once per data set)."""
+    return int(derived((offsets,), "largest_group",
+                       lambda: int(np.diff(offsets.copy_to_host()).max())))

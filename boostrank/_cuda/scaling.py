@@ -11,8 +11,8 @@ from .._kernels import scaling as _cpu
 from ._common import block_sum, on_groups, on_rows
 
 # the CPU pass's per-group factor and floor sequence, compiled for the device: one source
-_lambdarank_factor = cuda.jit(device=True)(_cpu.lambdarank_factor.py_func)
-_host_hessian = cuda.jit(device=True)(_cpu.host_hessian.py_func)
+lambdarank_factor = cuda.jit(device=True)(_cpu.lambdarank_factor.py_func)
+host_hessian = cuda.jit(device=True)(_cpu.host_hessian.py_func)
 
 
 @cuda.jit(cache=True)
@@ -26,12 +26,12 @@ def _scale_groups(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> Non
     while i < end:
         part += abs(grad[i])
         i += cuda.blockDim.x
-    scale = _lambdarank_factor(block_sum(shared, part))
+    scale = lambdarank_factor(block_sum(shared, part))
     i = start + cuda.threadIdx.x
     while i < end:
         if scale != 1.0:
             grad[i] *= scale
-        hess[i] = _host_hessian(hess[i], scale, hess_factor)
+        hess[i] = host_hessian(hess[i], scale, hess_factor)
         i += cuda.blockDim.x
 
 
