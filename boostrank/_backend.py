@@ -23,7 +23,7 @@ import numpy as np
 
 from ._config import launch
 from ._kernels import metrics, pairwise, rps, scaling, softmax, spearman
-from ._validation import check_choice
+from ._validation import as_f64, check_choice
 
 DEVICES = ("cpu", "cuda", "auto")
 
@@ -55,6 +55,17 @@ class CPU:
     @staticmethod
     def empty(shape: int | tuple[int, ...]) -> np.ndarray:
         return np.empty(shape)
+
+    @staticmethod
+    def outputs(b: Any, shape: int | tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Fresh gradient and Hessian arrays for batch ``b``."""
+        return np.empty(shape), np.empty(shape)
+
+    @staticmethod
+    def predictions(preds: np.ndarray, finite: bool, keep_fortran: bool) -> np.ndarray:
+        """A host's predictions as the kernels take them: float64, checked for NaN / inf
+        when ``finite`` (see ``as_f64``)."""
+        return as_f64(preds, "y_pred", finite=finite, keep_fortran=keep_fortran)
 
     @staticmethod
     def host(array: Any) -> np.ndarray:

@@ -35,6 +35,7 @@ ROWS = (F1, F1, F1, B1, I1)  # scores, labels, weights, valid, offsets
 
 KERNELS = [
     (_common.group_sums, (F2, I1, F2)),
+    (_common._exponentials, (F1, B1, I1, FLT, B1, F1)),
     (backend._to_float32, (F1, types.float32[::1])),
     (transfer._widen, (types.float32[::1], F1)),
     (pairwise._score_span, (F1, B1, I1, FLT, F1, B1)),
@@ -53,11 +54,10 @@ KERNELS = [
     (scaling._scale_groups, (F1, F1, I1, FLT)),
     (scaling._scale_floor, (F1, FLT, FLT)),
     (spearman._count_terms, (F1, B1, F2)),
-    (spearman._centred_soft_ranks, (F1, B1, I1, FLT, F2, F1)),
-    (spearman._product_terms, (F1, F1, F2)),
+    (spearman._centred_soft_ranks, (F1, F1, B1, B1, I1, FLT, F2, F1, F1, F2)),
     (spearman._loss_from_parts, (F2, F2, F1)),
     (spearman._corr_gradient, (B1, I1, F1, F1, F2, F1)),
-    (spearman._grad_hess_rows, (F1, B1, I1, FLT, INT, FLT, F1, F1, F2, F2, F1, F1)),
+    (spearman._grad_hess_rows, (F1, F1, B1, B1, I1, FLT, INT, FLT, F1, F1, F2, F2, F1, F1)),
     (spearman._add_mse_groups, (*ROWS, FLT, FLT, BOOL, F1, F1)),
     (metrics._ndcg_terms, (F1, F1, B1, I1, INT, BOOL, F2)),
     (metrics._ndcg_finish, (F2, F1)),

@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -124,6 +125,22 @@ def test_both_pairwise_gpu_paths_agree_with_cpu(path: str,
                 assert_agree(np.asarray(gpu), cpu)
 
 
+@pytest.mark.parametrize("hessian", ["gauss_newton", "pair_magnitude"])
+def test_spearman_twin_with_and_without_one_exponential_per_row(hessian: str) -> None:
+    """Groups whose score span over tau is narrow take E_i / (E_i + E_j) per pair, wider ones
+    a sigmoid per pair (here one group 1,000 times wider): both agree with the CPU."""
+    d = make_data(19, SIZES)
+    s = d.s.copy()
+    s[d.offsets[4]:d.offsets[5]] *= 1e3
+    obj = br.SoftSpearman(regularization_strength=0.1, method="exact", hessian=hessian)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    for cpu, gpu in zip(on("cpu", obj).grad_hess(d.y, s, **kw),
+                        on("cuda", obj).grad_hess(d.y, s, **kw), strict=True):
+        assert_agree(gpu, cpu)
+    assert_agree(on("cuda", obj).loss(d.y, s, reduction="none", **kw),
+                 on("cpu", obj).loss(d.y, s, reduction="none", **kw))
+
+
 def test_padded_input_on_the_gpu_equals_flat() -> None:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, (4, 6)).astype(float)
@@ -178,9 +195,9 @@ def test_rps_metric_on_the_gpu() -> None:
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("layout", ["C", "F"])
 def test_rps_nonfinite_margins_are_refused_on_the_gpu(value: float, layout: str) -> None:
-    """On the CPU the RPS kernel counts NaN / inf margins; the GPU twin does not, so the
-    objective checks them on the host before the upload: same error on both devices, from
-    ``grad_hess``, ``loss`` and a host call."""
+    """On the CPU the RPS kernel counts NaN / inf margins; the GPU twin does not, and the
+    GPU backend checks them as it stages the upload: same error on both devices, from
+    ``grad_hess``, ``loss`` and a host call (float32 margins, as XGBoost passes them, too)."""
     xgb = pytest.importorskip("xgboost")
     d = make_data(12, SIZES, n_classes=4)
     z = np.array(d.s, order=layout)
@@ -195,6 +212,8 @@ def test_rps_nonfinite_margins_are_refused_on_the_gpu(value: float, layout: str)
     obj(np.asarray(d.s), dmatrix)  # caches the batch: later rounds skip the Python-side pass
     with pytest.raises(ValueError, match=match):
         obj(z, dmatrix)
+    with pytest.raises(ValueError, match=match):
+        obj(z.astype(np.float32), dmatrix)
 
 
 # --------------------------------------------------------------------------- hosts
@@ -267,23 +286,54 @@ def uploads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
     return sent
 
 
-def test_static_arrays_go_to_the_device_once(uploads: list[tuple[int, ...]]) -> None:
-    """Per round only the predictions are uploaded; labels, weights, mask and offsets (and
-    the ideal DCG) are reused from the first round."""
+@pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg"), br.SoftmaxRanking(),
+                                 br.SoftSpearman(regularization_strength=0.1)],
+                         ids=["ndcg", "softmax", "spearman"])
+def test_static_arrays_go_to_the_device_once(obj: Any, uploads: list[tuple[int, ...]],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per round only the predictions are uploaded (XGBoost's float32 as they are); labels,
+    weights, mask and offsets (and the ideal DCG) are reused from the first round, and so are
+    the device buffers of the predictions, the scratch arrays and the outputs: no device
+    allocation per round."""
     xgb = pytest.importorskip("xgboost")
+    from numba import cuda
+
+    allocations: list[Any] = []
+    real_device_array = cuda.device_array
+
+    def device_array(shape: Any, *a: Any, **kw: Any) -> Any:
+        allocations.append(shape)
+        return real_device_array(shape, *a, **kw)
+
+    monkeypatch.setattr(cuda, "device_array", device_array)
     gpu = _backend.backend("cuda")
     rng = np.random.default_rng(3)
     sizes = [7, 9, 8]
     dtrain = xgb.DMatrix(rng.normal(size=(24, 2)), rng.integers(0, 3, 24), group=sizes)
-    obj = br.PairwiseLogistic(lambda_weight="ndcg", device="cuda")
-    obj(np.zeros(24), dtrain)
+    obj = on("cuda", obj)
+    obj(np.zeros(24, dtype=np.float32), dtrain)
     first = len(uploads)
     assert first >= 5  # predictions, labels, weights, mask, offsets
-    for _ in range(3):
+    for round_ in range(3):  # the first call validated float64 copies: allocations from the second
         uploads.clear()
-        obj(rng.normal(size=24), dtrain)
+        allocations.clear()
+        obj(rng.normal(size=24).astype(np.float32), dtrain)
         assert uploads == [(24,)]  # the predictions only
+        assert round_ == 0 or allocations == []
     assert gpu is _backend.backend("cuda")
+
+
+def test_output_arrays_are_reused_only_for_a_data_sets_batches() -> None:
+    from boostrank._cuda.backend import GPU
+
+    gpu = GPU()
+    obj = br.PairwiseLogistic()
+    b = obj._batch([1.0, 0.0, 2.0], [0.1, 0.2, 0.3])
+    assert gpu.outputs(b, 3)[0] is not gpu.outputs(b, 3)[0]  # a caller's arrays: fresh
+    static = replace(b, static=True)
+    first = gpu.outputs(static, 3)
+    again = gpu.outputs(replace(static, scores=np.array([0.3, 0.2, 0.1])), 3)
+    assert first[0] is again[0] and first[1] is again[1] and first[0] is not first[1]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import weakref
@@ -13,6 +14,7 @@ import numpy as np
 from numba import cuda
 
 from .._kernels import _math
+from .._kernels.pairwise import RATIO_SPAN
 
 
 def _threads_per_block() -> int:
@@ -124,12 +126,56 @@ def group_sums(values: Any, offsets: Any, out: Any) -> None:
             out[g, c] = total
 
 
-def sum_by_group(values: Any, offsets: Any) -> Any:
-    """Per-group column sums of an (n, C) device array, as a (n_groups, C) device array."""
+def sum_by_group(values: Any, offsets: Any, out: Any = None) -> Any:
+    """Per-group column sums of an (n, C) device array, as a (n_groups, C) device array
+    (``out`` when given)."""
     n_groups = offsets.size - 1
-    out = cuda.device_array((n_groups, values.shape[1]), dtype=np.float64)
+    if out is None:
+        out = cuda.device_array((n_groups, values.shape[1]), dtype=np.float64)
     on_groups(group_sums, n_groups)(values, offsets, out)
     return out
+
+
+@cuda.jit(cache=True)
+def _exponentials(x: Any, valid: Any, offsets: Any, inv_t: float, use_exp: Any,
+                  expo: Any) -> None:
+    """Per group (one block): whether the span of its valid x over T allows one exponential
+    per row, and then E_i = exp((x_i - mid) / T) on its valid rows (0 elsewhere)."""
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
+    g = cuda.blockIdx.x
+    start = offsets[g]
+    end = offsets[g + 1]
+    hi = -math.inf
+    neg_lo = -math.inf
+    i = start + cuda.threadIdx.x
+    while i < end:
+        if valid[i]:
+            hi = max(hi, x[i])
+            neg_lo = max(neg_lo, -x[i])
+        i += cuda.blockDim.x
+    hi = block_max(shared, hi)
+    lo = -block_max(shared, neg_lo)
+    if hi < lo:  # no valid row: nothing reads E
+        hi = 0.0
+        lo = 0.0
+    per_row_exp = (hi - lo) * inv_t < RATIO_SPAN
+    if cuda.threadIdx.x == 0:
+        use_exp[g] = per_row_exp
+    mid = midpoint(hi, lo)
+    i = start + cuda.threadIdx.x
+    while i < end:
+        expo[i] = math.exp((x[i] - mid) * inv_t) if per_row_exp and valid[i] else 0.0
+        i += cuda.blockDim.x
+
+
+def row_exponentials(x: Any, valid: Any, offsets: Any, inv_t: float, key: Any,
+                     name: str) -> tuple[Any, Any]:
+    """(use_exp per group, E per row) of ``_exponentials``, in workspaces of ``key``."""
+    n_groups = offsets.size - 1
+    use_exp = workspace(key, f"{name}.use_exp", n_groups, np.bool_)
+    expo = workspace(key, f"{name}.expo", x.size)
+    on_groups(_exponentials, n_groups)(x, valid, offsets, inv_t, use_exp, expo)
+    return use_exp, expo
 
 
 _DERIVED: dict[tuple[Hashable, ...], tuple[tuple[weakref.ref[Any], ...], Any]] = {}

@@ -24,6 +24,7 @@ import numpy as np
 from numba import cuda
 from numba.core import config
 
+from .._validation import as_f64
 from . import metrics, pairwise, rps, scaling, softmax, spearman
 from ._common import derived, on_rows, workspace
 from .transfer import Uploader
@@ -141,6 +142,25 @@ class GPU:
     @staticmethod
     def empty(shape: int | tuple[int, ...]) -> Any:
         return cuda.device_array(shape, dtype=np.float64)
+
+    def outputs(self, b: Any, shape: int | tuple[int, ...]) -> tuple[Any, Any]:
+        """Gradient and Hessian device arrays for batch ``b``.  A data set's batches get the
+        same two arrays every round (from the calling thread): XGBoost copies what it
+        receives into its own gradient buffer before it builds the tree, LightGBM and the
+        public API receive host copies, so nothing reads them after the next call begins."""
+        if getattr(b, "static", False):
+            labels = self.batch(b).labels
+            return workspace(labels, "grad", shape), workspace(labels, "hess", shape)
+        return self.empty(shape), self.empty(shape)
+
+    @staticmethod
+    def predictions(preds: np.ndarray, finite: bool, keep_fortran: bool) -> np.ndarray:
+        """A host's float32 or float64 predictions as they are: the upload widens float32 on
+        the device and checks every value for NaN / inf as it stages them (``finite`` and
+        ``keep_fortran`` concern the CPU kernels)."""
+        if isinstance(preds, np.ndarray) and preds.dtype in (np.float32, np.float64):
+            return preds
+        return as_f64(preds, "y_pred", finite=False)
 
     @staticmethod
     def host(array: Any) -> np.ndarray:

@@ -3,10 +3,13 @@ docstring for the maths).
 
 The GPU evaluates every pair: one thread per row sums its side of the group's pairs, which
 spreads an era of thousands of rows over many blocks.  ``method`` is therefore not used here
-("exact" and "windowed" agree to rtol 1e-9 on the CPU).  ``label_ranks``, when it has one entry
-per row, is taken as the centred soft ranks of the labels: the objective computes them once per
-data set with :func:`spearman_label_ranks` (every pair) and keeps them on the device;
-otherwise they are computed here.
+("exact" and "windowed" agree to rtol 1e-9 on the CPU).  As in the pairwise kernels, a group
+whose score span over tau is small enough takes one exponential per row, E_i =
+exp((x_i - mid) / tau), and sigma((x_i - x_j) / tau) = E_i / (E_i + E_j) per pair (a division
+instead of an exponential); wider groups take a sigmoid per pair.  ``label_ranks``, when it has
+one entry per row, is taken as the centred soft ranks of the labels: the objective computes
+them once per data set with :func:`spearman_label_ranks` (every pair) and keeps them on the
+device; otherwise they are computed here.  Scratch arrays are reused per data set.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from .._config import HESSIAN_FLOOR
 from .._kernels.spearman import CORR_EPS, GN_DAMPING, HESS_PAIR_MAGNITUDE, mse_mix
 from ._common import (
     block_sum,
+    derived,
     group_of,
     on_groups,
     on_rows,
-    sigmoid,
+    row_exponentials,
     sigmoid_both,
     sum_by_group,
+    workspace,
 )
 
 
@@ -40,61 +45,88 @@ def _count_terms(weights: Any, valid: Any, out: Any) -> None:
 
 
 def _counts(weights: Any, valid: Any, offsets: Any) -> Any:
-    """(n_groups, 2): the valid rows m and their weight sum per group (0 without weights)."""
-    terms = cuda.device_array((valid.size, 2), dtype=np.float64)
-    on_rows(_count_terms, valid.size)(weights, valid, terms)
-    return sum_by_group(terms, offsets)
+    """(n_groups, 2): the valid rows m and their weight sum per group (0 without weights);
+    once per data set."""
+
+    def compute() -> Any:
+        terms = cuda.device_array((valid.size, 2), dtype=np.float64)
+        on_rows(_count_terms, valid.size)(weights, valid, terms)
+        return sum_by_group(terms, offsets)
+
+    return derived((weights, valid, offsets), "spearman.counts", compute)
+
+
+@cuda.jit(device=True)
+def _sigmoid_pair(per_row_exp: bool, xi: float, xj: float, inv: float) -> tuple[float, float]:
+    """(sigma(u), sigma(-u)), u = (x_i - x_j) / tau: from E_i and E_j when ``per_row_exp``
+    (x holds E), else from the raw values."""
+    if per_row_exp:
+        inv_den = 1.0 / (xi + xj)
+        return xi * inv_den, xj * inv_den
+    return sigmoid_both((xi - xj) * inv)
 
 
 @cuda.jit(cache=True)
-def _centred_soft_ranks(x: Any, valid: Any, offsets: Any, inv: float, counts: Any,
-                        out: Any) -> None:
-    """out_i = sum_j sigma((x_i - x_j) / tau) - m / 2 over the valid rows j of i's group."""
+def _centred_soft_ranks(x: Any, expo: Any, use_exp: Any, valid: Any, offsets: Any, inv: float,
+                        counts: Any, b: Any, out: Any, terms: Any) -> None:
+    """out_i = sum_j sigma((x_i - x_j) / tau) - m / 2 over the valid rows j of i's group; with
+    the labels' ranks ``b`` (one per row), also the row's terms (a^2, b^2, a b) of A, B, N."""
     i = cuda.grid(1)
     if i >= x.size:
         return
-    out[i] = 0.0
-    if not valid[i]:
-        return
-    g = group_of(offsets, i)
-    xi = x[i]
-    r = 0.5
-    for j in range(offsets[g], offsets[g + 1]):
-        if j != i and valid[j]:
-            r += sigmoid((xi - x[j]) * inv)
-    out[i] = r - 0.5 * counts[g, 0]
+    a = 0.0
+    if valid[i]:
+        g = group_of(offsets, i)
+        per_row_exp = use_exp[g]
+        v = expo if per_row_exp else x
+        vi = v[i]
+        r = 0.5
+        for j in range(offsets[g], offsets[g + 1]):
+            if j != i and valid[j]:
+                r += _sigmoid_pair(per_row_exp, vi, v[j], inv)[0]
+        a = r - 0.5 * counts[g, 0]
+    out[i] = a
+    if b.size == x.size:  # a = b = 0 on invalid rows
+        terms[i, 0] = a * a
+        terms[i, 1] = b[i] * b[i]
+        terms[i, 2] = a * b[i]
+
+
+def _soft_ranks(x: Any, valid: Any, offsets: Any, tau: float, counts: Any, key: Any,
+                name: str, b: Any, out: Any, terms: Any) -> None:
+    use_exp, expo = row_exponentials(x, valid, offsets, 1.0 / tau, key, name)
+    on_rows(_centred_soft_ranks, x.size)(x, expo, use_exp, valid, offsets, 1.0 / tau, counts,
+                                         b, out, terms)
 
 
 def spearman_label_ranks(labels: Any, valid: Any, offsets: Any, tau: float, out: Any) -> None:
     """Twin of the CPU ``spearman_label_ranks`` (every pair evaluated)."""
     counts = _counts(cuda.device_array(0, dtype=np.float64), valid, offsets)
-    on_rows(_centred_soft_ranks, labels.size)(labels, valid, offsets, 1.0 / tau, counts, out)
-
-
-@cuda.jit(cache=True)
-def _product_terms(a: Any, b: Any, out: Any) -> None:
-    i = cuda.grid(1)
-    if i < a.size:  # a = b = 0 on invalid rows
-        out[i, 0] = a[i] * a[i]
-        out[i, 1] = b[i] * b[i]
-        out[i, 2] = a[i] * b[i]
+    none = cuda.device_array(0, dtype=np.float64)
+    _soft_ranks(labels, valid, offsets, tau, counts, labels, "spearman.label", none, out,
+                cuda.device_array((0, 3), dtype=np.float64))
 
 
 def _corr_parts(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any, tau: float,
-                label_ranks: Any) -> tuple[Any, Any, Any, Any]:
-    """Centred soft ranks a (scores) and b (labels), per-group (m, wsum) and (A, B, N)."""
+                label_ranks: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """Centred soft ranks a (scores) and b (labels), per-group (m, wsum) and (A, B, N), and
+    the scores' exponentials (use_exp, E) for the pair sums that follow."""
     n = scores.size
     counts = _counts(weights, valid, offsets)
-    a = cuda.device_array(n, dtype=np.float64)
-    on_rows(_centred_soft_ranks, n)(scores, valid, offsets, 1.0 / tau, counts, a)
     if label_ranks.size == n:
         b = label_ranks
     else:
-        b = cuda.device_array(n, dtype=np.float64)
-        on_rows(_centred_soft_ranks, n)(labels, valid, offsets, 1.0 / tau, counts, b)
-    terms = cuda.device_array((n, 3), dtype=np.float64)
-    on_rows(_product_terms, n)(a, b, terms)
-    return a, b, counts, sum_by_group(terms, offsets)
+        b = workspace(labels, "spearman.b", n)
+        _soft_ranks(labels, valid, offsets, tau, counts, labels, "spearman.label", b[:0], b,
+                    workspace(labels, "spearman.no_terms", (0, 3)))
+    a = workspace(labels, "spearman.a", n)
+    terms = workspace(labels, "spearman.terms", (n, 3))
+    use_exp, expo = row_exponentials(scores, valid, offsets, 1.0 / tau, labels, "spearman")
+    on_rows(_centred_soft_ranks, n)(scores, expo, use_exp, valid, offsets, 1.0 / tau, counts,
+                                    b, a, terms)
+    sums = sum_by_group(terms, offsets, workspace(labels, "spearman.sums",
+                                                  (offsets.size - 1, 3)))
+    return a, b, counts, sums, (use_exp, expo)
 
 
 @cuda.jit(cache=True)
@@ -109,7 +141,8 @@ def _loss_from_parts(counts: Any, sums: Any, out: Any) -> None:
 def spearman_loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                          tau: float, method: int, label_ranks: Any, out: Any) -> None:
     """Twin of the CPU ``spearman_loss_groups``."""
-    _, _, counts, sums = _corr_parts(scores, labels, weights, valid, offsets, tau, label_ranks)
+    _, _, counts, sums, _ = _corr_parts(scores, labels, weights, valid, offsets, tau,
+                                        label_ranks)
     on_rows(_loss_from_parts, out.size)(counts, sums, out)
 
 
@@ -129,9 +162,9 @@ def _corr_gradient(valid: Any, offsets: Any, a: Any, b: Any, sums: Any, out: Any
 
 
 @cuda.jit(cache=True)
-def _grad_hess_rows(scores: Any, valid: Any, offsets: Any, inv: float, hess_kind: int,
-                    tie_step: float, a: Any, c: Any, counts: Any, sums: Any, grad: Any,
-                    hess: Any) -> None:
+def _grad_hess_rows(scores: Any, expo: Any, use_exp: Any, valid: Any, offsets: Any, inv: float,
+                    hess_kind: int, tie_step: float, a: Any, c: Any, counts: Any, sums: Any,
+                    grad: Any, hess: Any) -> None:
     i = cuda.grid(1)
     if i >= scores.size:
         return
@@ -147,7 +180,9 @@ def _grad_hess_rows(scores: Any, valid: Any, offsets: Any, inv: float, hess_kind
     big_a = sums[g, 0]
     big_b = sums[g, 1]
     ci = c[i]
-    xi = scores[i]
+    per_row_exp = use_exp[g]
+    v = expo if per_row_exp else scores
+    vi = v[i]
     gsum = 0.0
     habs = 0.0
     dsum = 0.0
@@ -156,7 +191,7 @@ def _grad_hess_rows(scores: Any, valid: Any, offsets: Any, inv: float, hess_kind
     for j in range(offsets[g], offsets[g + 1]):
         if j == i or not valid[j]:
             continue
-        sp, sn = sigmoid_both((xi - scores[j]) * inv)
+        sp, sn = _sigmoid_pair(per_row_exp, vi, v[j], inv)
         sd = sp * sn
         if sd == 0.0:
             continue
@@ -185,11 +220,12 @@ def spearman_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
                        tau: float, hess_kind: int, tie_step: float, method: int,
                        label_ranks: Any, grad: Any, hess: Any) -> None:
     """Twin of the CPU ``spearman_grad_hess``."""
-    a, b, counts, sums = _corr_parts(scores, labels, weights, valid, offsets, tau, label_ranks)
-    c = cuda.device_array(scores.size, dtype=np.float64)
+    a, b, counts, sums, (use_exp, expo) = _corr_parts(scores, labels, weights, valid, offsets,
+                                                      tau, label_ranks)
+    c = workspace(labels, "spearman.c", scores.size)
     on_rows(_corr_gradient, scores.size)(valid, offsets, a, b, sums, c)
-    on_rows(_grad_hess_rows, scores.size)(scores, valid, offsets, 1.0 / tau, hess_kind,
-                                          tie_step, a, c, counts, sums, grad, hess)
+    on_rows(_grad_hess_rows, scores.size)(scores, expo, use_exp, valid, offsets, 1.0 / tau,
+                                          hess_kind, tie_step, a, c, counts, sums, grad, hess)
 
 
 #: the CPU kernel's per-group mix, compiled for the device: one source
