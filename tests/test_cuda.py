@@ -428,18 +428,19 @@ def test_numpy_without_row_stack_under_an_old_numba_cuda_says_what_to_install(
     """numba-cuda <= 0.30.4 fails on its first kernel compile under numpy >= 2.5 (no
     np.row_stack): device="cuda" refuses the set with the versions and the fix, "auto" warns
     once and runs on the CPU; a shim that restores np.row_stack, or a newer numba-cuda, pass."""
+    y, s = [1.0, 0.0], [0.2, 0.1]
+    expected = br.PairwiseLogistic().grad_hess(y, s)[0]  # Numba's CPU registries loaded first
     monkeypatch.delattr(np, "row_stack", raising=False)
     monkeypatch.setattr(np, "__version__", "2.5.2")
     monkeypatch.setattr(_backend, "_WARNED", [])
     monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.30.4")
-    y, s = [1.0, 0.0], [0.2, 0.1]
     match = (r"numba-cuda 0\.30\.4 cannot compile kernels with numpy 2\.5\.2.*row_stack.*"
              r"pip install 'numpy<2\.5'")
     with pytest.raises(RuntimeError, match=match):
         br.PairwiseLogistic(device="cuda").grad_hess(y, s)
     with pytest.warns(RuntimeWarning, match=match):
         g, _ = br.PairwiseLogistic(device="auto").grad_hess(y, s)
-    np.testing.assert_allclose(g, br.PairwiseLogistic().grad_hess(y, s)[0])
+    np.testing.assert_allclose(g, expected)
     assert _backend.numpy_problem() is not None
     monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.31.0rc1")
     assert _backend.numpy_problem() is None
@@ -691,3 +692,15 @@ def test_pair_sampling_stays_on_the_cpu() -> None:
     forced = on("cuda", br.PairwiseLogistic(pairs_per_row=2))
     with pytest.raises(ValueError, match="CPU only"):
         forced.grad_hess(d.y, d.s, group=d.sizes)
+
+
+def test_stale_cache_check_script_runs(tmp_path: Any) -> None:
+    """benchmarks/gpu_stale_cache.py (run on a GPU by benchmarks/gpu_check.sh) works end to
+    end: CPU reference, then the GPU compared with it (simulator, tiny groups)."""
+    script = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "gpu_stale_cache.py")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+    for mode in ("--reference", "--check"):
+        out = subprocess.run([sys.executable, script, "--smoke", mode, "ref.npz"],
+                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert out.stdout.startswith("agree (block 4")
