@@ -54,10 +54,11 @@ def on_rows(kernel: Any, n: int) -> Any:
     return kernel[row_blocks(n), THREADS]
 
 
-def on_groups(kernel: Any, n_groups: int) -> Any:
-    """``kernel`` launched with one block per group and one float64 of dynamic shared memory
-    per thread (the scratch of :func:`block_sum` / :func:`block_max`)."""
-    return kernel[n_groups, THREADS, 0, THREADS * 8]
+def on_groups(kernel: Any, n_groups: int, shared_rows: int = 0) -> Any:
+    """``kernel`` launched with one block per group and ``shared_rows`` float64 of dynamic
+    shared memory (default: one per thread, the scratch of :func:`block_sum` /
+    :func:`block_max`)."""
+    return kernel[n_groups, THREADS, 0, 8 * (shared_rows or THREADS)]
 
 
 @cuda.jit(device=True)

@@ -31,8 +31,8 @@ from numba import cuda
 
 from .._config import HESSIAN_FLOOR
 from .._kernels.pairwise import HESS_LOGISTIC_CURVATURE, RATIO_SPAN, SOFT_ZERO_ONE
+from . import _common
 from ._common import (
-    THREADS,
     block_max,
     block_sum,
     derived,
@@ -361,8 +361,8 @@ def pairwise_grad_hess_ordered(scores: Any, labels: Any, weights: Any, valid: An
     if largest <= BLOCK_GROUP_ROWS:
         inv_idcg = (inverse_ideal_dcg(labels, valid, offsets, k) if use_ndcg
                     else workspace(labels, "pairwise.no_idcg", 1))
-        capacity = max(largest, THREADS)
-        _grad_hess_blocks[n_groups, THREADS, 0, _SHARED_PER_ROW * 8 * capacity](
+        capacity = max(largest, _common.THREADS)  # rows of each shared array
+        on_groups(_grad_hess_blocks, n_groups, _SHARED_PER_ROW * capacity)(
             scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, k, hess_kind,
             truncation, inv_idcg, group_scale, hess_factor, capacity, grad, hess)
         return
