@@ -2,8 +2,8 @@
 # The GPU checks, on a machine with an NVIDIA GPU, from the project's root:
 #     source .gpu/run/setup_on_gpu.sh && bash benchmarks/gpu_check.sh
 # (setup_on_gpu.sh stages XGBoost, LightGBM and the numpy shim and sets NUMBA_ENABLE_CUDASIM=0;
-# on a machine with everything installed: bash benchmarks/gpu_check.sh).  About 6 minutes on
-# an H200 with 16 cores; every step is cut at its share of GPU_CHECK_SECONDS (540).
+# on a machine with everything installed: bash benchmarks/gpu_check.sh).  Sized for about 6
+# minutes on an H200 with 16 cores; every step is cut to fit GPU_CHECK_SECONDS (540) in all.
 #   1. tests/test_cuda.py on the GPU, with a fresh Numba cache (block size 4, as in CI);
 #   2. the stale-cache scenario: one cache directory, block size 4 then 128, another, 128 then
 #      4; each run's GPU gradients against the CPU's (benchmarks/gpu_stale_cache.py);
