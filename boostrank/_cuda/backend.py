@@ -3,14 +3,16 @@
 Labels, weights, the validity mask and the offsets of a training set go to the device once
 and are reused every round: they are cached per host array object for the batches the
 objective keeps per ``DMatrix`` / ``Dataset`` (``Batch.static``, arrays boostrank owns and never
-changes) and released with it.  Per round only the predictions go up.  Arrays a caller owns
-(the public ``grad_hess``/``loss``, the sklearn estimators, metrics) are uploaded on every
-call, since they may change in place.  XGBoost receives the gradient and Hessian as device
-arrays (``__cuda_array_interface__``), which it consumes in place; LightGBM and the public
-``grad_hess`` get host arrays (float32 for LightGBM, which converts to it anyway).  Kernels
-run on numba's current device (GPU 0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise).
+changes) and released with it.  Per round only the predictions go up, through pinned staging
+buffers (:mod:`.transfer`; float32 as float32, widened on the device), into device buffers
+that are reused, as are the scratch arrays and the gradient and Hessian arrays
+(:func:`._common.workspace`).  Arrays a caller owns (the public ``grad_hess``/``loss``, the
+sklearn estimators, metrics) are uploaded on every call, since they may change in place.
+XGBoost receives the gradient and Hessian as device arrays (``__cuda_array_interface__``),
+which it copies before the next call; LightGBM and the public ``grad_hess`` get host arrays
+(float32 for LightGBM, which converts to it anyway).  Kernels run on numba's current device
+(GPU 0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise).
 """
-
 from __future__ import annotations
 
 import functools

@@ -117,7 +117,8 @@ def _corr_parts(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any
         b = label_ranks
     else:
         b = workspace(labels, "spearman.b", n)
-        _soft_ranks(labels, valid, offsets, tau, counts, labels, "spearman.label", b[:0], b,
+        _soft_ranks(labels, valid, offsets, tau, counts, labels, "spearman.label",
+                    workspace(labels, "spearman.no_b", 0), b,
                     workspace(labels, "spearman.no_terms", (0, 3)))
     a = workspace(labels, "spearman.a", n)
     terms = workspace(labels, "spearman.terms", (n, 3))
