@@ -4,14 +4,18 @@ Every objective and metric takes ``device="cpu" | "cuda" | "auto"`` and writes i
 once, against a backend: ``xp.kernels.<module>.<kernel>(...)`` with arrays from ``xp.batch``
 and ``xp.empty``.  The CUDA twins have the same names and argument order as the CPU kernels,
 so the same call runs on either.  ``"cuda"`` is checked when the objective is first *used*
-(never at import or construction): without numba-cuda or a visible GPU it raises an error
-that says what to install or check.
+(never at import or construction): without numba-cuda or a visible GPU, or with a numpy that
+the installed numba-cuda cannot compile kernels under, it raises an error that says what to
+install or check.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
+import re
 import threading
+import warnings
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -19,7 +23,7 @@ import numpy as np
 
 from ._config import launch
 from ._kernels import metrics, pairwise, rps, scaling, softmax, spearman
-from ._validation import check_choice
+from ._validation import as_f64, check_choice
 
 DEVICES = ("cpu", "cuda", "auto")
 
@@ -53,6 +57,17 @@ class CPU:
         return np.empty(shape)
 
     @staticmethod
+    def outputs(b: Any, shape: int | tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Fresh gradient and Hessian arrays for batch ``b``."""
+        return np.empty(shape), np.empty(shape)
+
+    @staticmethod
+    def predictions(preds: np.ndarray, finite: bool, keep_fortran: bool) -> np.ndarray:
+        """A host's predictions as the kernels take them: float64, checked for NaN / inf
+        when ``finite`` (see ``as_f64``)."""
+        return as_f64(preds, "y_pred", finite=finite, keep_fortran=keep_fortran)
+
+    @staticmethod
     def host(array: Any) -> np.ndarray:
         return np.asarray(array)
 
@@ -74,7 +89,43 @@ class CPU:
 _CPU = CPU()
 _GPU: Any = None
 _PROBLEM: list[str | None] = []  # cuda_problem(), once per process
+_WARNED: list[bool] = []  # device="auto" has warned of a broken install
 _LOCK = threading.Lock()
+
+
+#: The newest numba-cuda release known to fail under numpy >= 2.5 (it registers an overload of
+#: ``np.row_stack``, which numpy 2.5 removed, when it compiles the first kernel).
+NUMBA_CUDA_NEEDS_ROW_STACK = (0, 30, 4)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """The leading release numbers of a version string ("0.30.4rc1" -> (0, 30, 4))."""
+    numbers = re.match(r"\d+(?:\.\d+)*", version)
+    return tuple(int(x) for x in numbers.group(0).split(".")) if numbers else ()
+
+
+def _numba_cuda_version() -> str:
+    try:
+        return importlib.metadata.version("numba-cuda")
+    except importlib.metadata.PackageNotFoundError:  # a source checkout on the path
+        import numba_cuda
+
+        return str(getattr(numba_cuda, "__version__", "unknown"))
+
+
+def numpy_problem() -> str | None:
+    """Why the installed numpy and numba-cuda cannot compile a kernel together, or None."""
+    if hasattr(np, "row_stack"):
+        return None
+    version = _numba_cuda_version()
+    release = _release(version)
+    if release and release > NUMBA_CUDA_NEEDS_ROW_STACK:
+        return None
+    return (f"device='cuda': numba-cuda {version} cannot compile kernels with numpy "
+            f"{np.__version__}: it registers an overload of np.row_stack, which numpy 2.5 "
+            "removed, and its first kernel compile fails with AttributeError. Install numpy "
+            "below 2.5 (`pip install 'numpy<2.5'`; `pip install 'boostrank[cuda]'` selects "
+            "it) or a numba-cuda release that supports numpy 2.5, or use device='cpu'.")
 
 
 def cuda_problem() -> str | None:
@@ -83,6 +134,9 @@ def cuda_problem() -> str | None:
         return ("device='cuda' needs numba-cuda, which is not installed: "
                 "`pip install 'boostrank[cuda]'` (numba-cuda with the CUDA Python bindings), "
                 "or use device='cpu'.")
+    problem = numpy_problem()
+    if problem is not None:
+        return problem
     try:
         from numba import cuda
 
@@ -111,6 +165,10 @@ def backend(device: str) -> Any:
         problem = _PROBLEM[0]
         if problem is not None:
             if device == "auto":
+                if problem == numpy_problem() and not _WARNED:  # a broken install: say so once
+                    _WARNED.append(True)
+                    warnings.warn(f"device='auto' runs on the CPU: {problem}", RuntimeWarning,
+                                  stacklevel=3)
                 return _CPU
             raise RuntimeError(problem)
         module: ModuleType = importlib.import_module("boostrank._cuda.backend")

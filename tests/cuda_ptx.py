@@ -3,17 +3,30 @@
 The simulator runs kernels as Python, so it cannot catch what only the CUDA compiler rejects
 (typing of device functions, shared arrays, tuples, mixed int/bool arithmetic).  Run with
 NUMBA_ENABLE_CUDASIM=0; needs NVVM and NVRTC (``numba-cuda[cu13]``), not a GPU.  Prints one line
-per kernel; exits non-zero on the first failure.  Used by tests/test_cuda.py.
+per kernel with a digest of its PTX; exits non-zero on the first failure.  Used by
+tests/test_cuda.py, which also compares the digests of two runs at different block sizes
+(``BOOSTRANK_CUDA_THREADS``): a kernel cached on disk must not depend on launch settings.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 
 from numba import cuda, types
 from numba.cuda import dispatcher
 
-from boostrank._cuda import _common, backend, metrics, pairwise, rps, scaling, softmax, spearman
+from boostrank._cuda import (
+    _common,
+    backend,
+    metrics,
+    pairwise,
+    rps,
+    scaling,
+    softmax,
+    spearman,
+    transfer,
+)
 
 FLT, INT, BOOL = types.float64, types.int64, types.boolean
 F1, I1, B1 = types.float64[::1], types.int64[::1], types.boolean[::1]
@@ -22,8 +35,12 @@ ROWS = (F1, F1, F1, B1, I1)  # scores, labels, weights, valid, offsets
 
 KERNELS = [
     (_common.group_sums, (F2, I1, F2)),
+    (_common._exponentials, (F1, B1, I1, FLT, B1, F1)),
     (backend._to_float32, (F1, types.float32[::1])),
+    (transfer._widen, (types.float32[::1], F1)),
     (pairwise._score_span, (F1, B1, I1, FLT, F1, B1)),
+    (pairwise._grad_hess_blocks, (*ROWS, FLT, INT, BOOL, INT, INT, INT, F1, BOOL, FLT, INT, F1,
+                                  F1)),
     (pairwise._row_setup, (F1, F1, B1, I1, FLT, BOOL, INT, BOOL, F1, B1, F1, I1, F1, F1)),
     (pairwise._ideal_terms, (F1, B1, I1, INT, F2)),
     (pairwise._invert_positive, (F2, F1)),
@@ -37,11 +54,10 @@ KERNELS = [
     (scaling._scale_groups, (F1, F1, I1, FLT)),
     (scaling._scale_floor, (F1, FLT, FLT)),
     (spearman._count_terms, (F1, B1, F2)),
-    (spearman._centred_soft_ranks, (F1, B1, I1, FLT, F2, F1)),
-    (spearman._product_terms, (F1, F1, F2)),
+    (spearman._centred_soft_ranks, (F1, F1, B1, B1, I1, FLT, F2, F1, F1, F2)),
     (spearman._loss_from_parts, (F2, F2, F1)),
     (spearman._corr_gradient, (B1, I1, F1, F1, F2, F1)),
-    (spearman._grad_hess_rows, (F1, B1, I1, FLT, INT, FLT, F1, F1, F2, F2, F1, F1)),
+    (spearman._grad_hess_rows, (F1, F1, B1, B1, I1, FLT, INT, FLT, F1, F1, F2, F2, F1, F1)),
     (spearman._add_mse_groups, (*ROWS, FLT, FLT, BOOL, F1, F1)),
     (metrics._ndcg_terms, (F1, F1, B1, I1, INT, BOOL, F2)),
     (metrics._ndcg_finish, (F2, F1)),
@@ -56,15 +72,23 @@ KERNELS = [
 
 
 def kernels_in_package() -> set[str]:
-    """Every kernel (not device function) defined in the boostrank._cuda modules."""
+    """Every CUDA kernel (not device function, not CPU function) defined in the boostrank._cuda
+    modules."""
     found = set()
-    for module in (_common, backend, metrics, pairwise, rps, scaling, softmax, spearman):
+    for module in (_common, backend, metrics, pairwise, rps, scaling, softmax, spearman,
+                   transfer):
         for value in vars(module).values():
             options = getattr(value, "targetoptions", None)
-            if options is not None and not options.get("device") and \
+            if options is not None and options.get("device") is False and \
                     value.py_func.__module__ == module.__name__:
                 found.add(f"{module.__name__}.{value.py_func.__name__}")
     return found
+
+
+def ptx_digest(ptx: str) -> str:
+    """A digest of the PTX's lines, sorted: the order in which NVVM declares module-level
+    symbols varies from process to process (it follows Python's string hashing)."""
+    return hashlib.sha256("\n".join(sorted(ptx.splitlines())).encode()).hexdigest()[:16]
 
 
 class _H100:
@@ -87,7 +111,7 @@ def main() -> int:
         except Exception as exc:
             print(f"FAILED {name}: {type(exc).__name__}: {exc}")
             return 1
-        print(f"ok {name} ({len(ptx):,} bytes of PTX)")
+        print(f"ok {name} ({len(ptx):,} bytes of PTX, digest {ptx_digest(ptx)})")
     return 0
 
 

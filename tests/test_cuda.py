@@ -9,10 +9,12 @@ largest entry, for entries that are sums of cancelling terms, whose summation or
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -95,6 +97,50 @@ def test_pairwise_twin_beyond_one_exponential_per_row() -> None:
                  obj.loss(d.y, s, group=d.sizes, reduction="none"))
 
 
+@pytest.mark.parametrize("path", ["one block per group", "over the grid"])
+def test_both_pairwise_gpu_paths_agree_with_cpu(path: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups of up to BLOCK_GROUP_ROWS rows take the one-launch block kernel, larger ones the
+    grid kernels: both agree with the CPU, with lambda weights, truncation, ties, spans too wide
+    for one exponential per row, and the host's scaling (XGBoost) in the block's epilogue."""
+    from boostrank._cuda import pairwise
+
+    if path == "over the grid":
+        monkeypatch.setattr(pairwise, "BLOCK_GROUP_ROWS", 0)
+    d = make_data(18, SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    objs = [br.PairwiseSoftZeroOne(temperature=0.5, lambda_weight="ndcg", k=3),
+            br.PairwiseSoftZeroOne(hessian="exact"),
+            br.PairwiseLogistic(lambda_weight="ndcg", truncation_level=3), br.PairwiseLogistic()]
+    for obj in objs:
+        for s in (d.s, np.round(d.s), d.s * 1e3):
+            for cpu, gpu in zip(on("cpu", obj).grad_hess(d.y, s, **kw),
+                                on("cuda", obj).grad_hess(d.y, s, **kw), strict=True):
+                assert_agree(gpu, cpu)
+    if importlib.util.find_spec("xgboost") is not None:
+        for obj in objs[:3]:
+            data, preds = host_data(obj, "xgboost", 18)
+            for cpu, gpu in zip(on("cpu", obj)(preds, data), on("cuda", obj)(preds, data),
+                                strict=True):
+                assert_agree(np.asarray(gpu), cpu)
+
+
+@pytest.mark.parametrize("hessian", ["gauss_newton", "pair_magnitude"])
+def test_spearman_twin_with_and_without_one_exponential_per_row(hessian: str) -> None:
+    """Groups whose score span over tau is narrow take E_i / (E_i + E_j) per pair, wider ones
+    a sigmoid per pair (here one group 1,000 times wider): both agree with the CPU."""
+    d = make_data(19, SIZES)
+    s = d.s.copy()
+    s[d.offsets[4]:d.offsets[5]] *= 1e3
+    obj = br.SoftSpearman(regularization_strength=0.1, method="exact", hessian=hessian)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    for cpu, gpu in zip(on("cpu", obj).grad_hess(d.y, s, **kw),
+                        on("cuda", obj).grad_hess(d.y, s, **kw), strict=True):
+        assert_agree(gpu, cpu)
+    assert_agree(on("cuda", obj).loss(d.y, s, reduction="none", **kw),
+                 on("cpu", obj).loss(d.y, s, reduction="none", **kw))
+
+
 def test_padded_input_on_the_gpu_equals_flat() -> None:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, (4, 6)).astype(float)
@@ -149,9 +195,9 @@ def test_rps_metric_on_the_gpu() -> None:
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("layout", ["C", "F"])
 def test_rps_nonfinite_margins_are_refused_on_the_gpu(value: float, layout: str) -> None:
-    """On the CPU the RPS kernel counts NaN / inf margins; the GPU twin does not, so the
-    objective checks them on the host before the upload: same error on both devices, from
-    ``grad_hess``, ``loss`` and a host call."""
+    """On the CPU the RPS kernel counts NaN / inf margins; the GPU twin does not, and the
+    GPU backend checks them as it stages the upload: same error on both devices, from
+    ``grad_hess``, ``loss`` and a host call (float32 margins, as XGBoost passes them, too)."""
     xgb = pytest.importorskip("xgboost")
     d = make_data(12, SIZES, n_classes=4)
     z = np.array(d.s, order=layout)
@@ -166,6 +212,8 @@ def test_rps_nonfinite_margins_are_refused_on_the_gpu(value: float, layout: str)
     obj(np.asarray(d.s), dmatrix)  # caches the batch: later rounds skip the Python-side pass
     with pytest.raises(ValueError, match=match):
         obj(z, dmatrix)
+    with pytest.raises(ValueError, match=match):
+        obj(z.astype(np.float32), dmatrix)
 
 
 # --------------------------------------------------------------------------- hosts
@@ -214,33 +262,121 @@ def test_lightgbm_training_with_a_gpu_objective_matches_cpu() -> None:
     assert np.ptp(preds["cpu"]) > 0
 
 
-def test_static_arrays_go_to_the_device_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Per round only the predictions are uploaded; labels, weights, mask and offsets (and
-    the ideal DCG) are reused from the first round."""
+@pytest.fixture
+def uploads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
+    """The shapes of the arrays sent to the device, as the test runs (cached static arrays
+    with ``cuda.to_device``, predictions through the pinned staging buffers)."""
+    from numba import cuda
+
+    from boostrank._cuda import transfer
+
+    sent: list[tuple[int, ...]] = []
+    real_to_device, real_scores = cuda.to_device, transfer.Uploader.scores
+
+    def to_device(array: Any, *a: Any, **kw: Any) -> Any:
+        sent.append(np.shape(array))
+        return real_to_device(array, *a, **kw)
+
+    def scores(self: Any, host: np.ndarray, *a: Any) -> Any:
+        sent.append(host.shape)
+        return real_scores(self, host, *a)
+
+    monkeypatch.setattr(cuda, "to_device", to_device)
+    monkeypatch.setattr(transfer.Uploader, "scores", scores)
+    return sent
+
+
+@pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg"), br.SoftmaxRanking(),
+                                 br.SoftSpearman(regularization_strength=0.1)],
+                         ids=["ndcg", "softmax", "spearman"])
+def test_static_arrays_go_to_the_device_once(obj: Any, uploads: list[tuple[int, ...]],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per round only the predictions are uploaded (XGBoost's float32 as they are); labels,
+    weights, mask and offsets (and the ideal DCG) are reused from the first round, and so are
+    the device buffers of the predictions, the scratch arrays and the outputs: no device
+    allocation per round."""
     xgb = pytest.importorskip("xgboost")
     from numba import cuda
 
+    allocations: list[Any] = []
+    real_device_array = cuda.device_array
+
+    def device_array(shape: Any, *a: Any, **kw: Any) -> Any:
+        allocations.append(shape)
+        return real_device_array(shape, *a, **kw)
+
+    monkeypatch.setattr(cuda, "device_array", device_array)
     gpu = _backend.backend("cuda")
-    uploads: list[tuple[int, ...]] = []
-    real = cuda.to_device
-
-    def counting(array: Any, *args: Any, **kw: Any) -> Any:
-        uploads.append(np.shape(array))
-        return real(array, *args, **kw)
-
-    monkeypatch.setattr(cuda, "to_device", counting)
     rng = np.random.default_rng(3)
     sizes = [7, 9, 8]
     dtrain = xgb.DMatrix(rng.normal(size=(24, 2)), rng.integers(0, 3, 24), group=sizes)
-    obj = br.PairwiseLogistic(lambda_weight="ndcg", device="cuda")
-    obj(np.zeros(24), dtrain)
+    obj = on("cuda", obj)
+    obj(np.zeros(24, dtype=np.float32), dtrain)
     first = len(uploads)
     assert first >= 5  # predictions, labels, weights, mask, offsets
-    for _ in range(3):
+    for round_ in range(3):  # the first call validated float64 copies: allocations from the second
         uploads.clear()
-        obj(rng.normal(size=24), dtrain)
+        allocations.clear()
+        obj(rng.normal(size=24).astype(np.float32), dtrain)
         assert uploads == [(24,)]  # the predictions only
+        assert round_ == 0 or allocations == []
     assert gpu is _backend.backend("cuda")
+
+
+def test_output_arrays_are_reused_only_for_a_data_sets_batches() -> None:
+    from boostrank._cuda.backend import GPU
+
+    gpu = GPU()
+    obj = br.PairwiseLogistic()
+    b = obj._batch([1.0, 0.0, 2.0], [0.1, 0.2, 0.3])
+    assert gpu.outputs(b, 3)[0] is not gpu.outputs(b, 3)[0]  # a caller's arrays: fresh
+    static = replace(b, static=True)
+    first = gpu.outputs(static, 3)
+    again = gpu.outputs(replace(static, scores=np.array([0.3, 0.2, 0.1])), 3)
+    assert first[0] is again[0] and first[1] is again[1] and first[0] is not first[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predictions_go_up_in_chunks_exactly(dtype: type[np.floating[Any]],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staged upload (chunks of COPY_CHUNK through a reused, growing pinned buffer;
+    float32 widened on the device) delivers the predictions bit for bit, and refuses NaN / inf
+    anywhere (here in a later chunk) with the CPU path's message."""
+    from numba import cuda
+
+    from boostrank._cuda import transfer
+
+    monkeypatch.setattr(transfer, "COPY_CHUNK", 7)
+    up = transfer.Uploader()
+    rng = np.random.default_rng(16)
+    for shape in [(10,), (33, 2), (5,)]:  # the pinned buffer grows, then is reused
+        host = rng.normal(size=shape).astype(dtype)
+        out = cuda.device_array(shape, dtype=np.float64)
+        raw = out if dtype == np.float64 else cuda.device_array(shape, dtype=dtype)
+        up.scores(host, out, raw)
+        got = out.copy_to_host()
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, host.astype(np.float64))
+    host = rng.normal(size=30).astype(dtype)
+    host[23] = np.inf
+    out = cuda.device_array(30, dtype=np.float64)
+    raw = out if dtype == np.float64 else cuda.device_array(30, dtype=dtype)
+    with pytest.raises(ValueError, match=r"`y_pred` has 1 NaN or infinite value\(s\) \(first "
+                                         r"at flat index 23: inf\)"):
+        up.scores(host, out, raw)
+
+
+def test_xgboost_float32_predictions_match_float64_ones() -> None:
+    """XGBoost hands float32 predictions: they travel as float32 and are widened on the
+    device, exactly as the CPU path widens them on the host."""
+    xgb = pytest.importorskip("xgboost")
+    d = make_data(17, SIZES)
+    dtrain = xgb.DMatrix(np.zeros((d.n, 1)), np.maximum(d.y, 0), group=d.sizes)
+    preds = d.s.astype(np.float32)
+    obj = br.PairwiseLogistic(lambda_weight="ndcg")
+    for a, b in zip(on("cuda", obj)(preds, dtrain), on("cpu", obj)(preds, dtrain),
+                    strict=True):
+        assert_agree(np.asarray(a), b)
 
 
 def test_what_each_host_receives() -> None:
@@ -287,6 +423,51 @@ def test_cuda_without_a_gpu_says_what_to_check(monkeypatch: pytest.MonkeyPatch,
         br.NDCG(device="cuda").score([1.0, 0.0], [0.2, 0.1])
 
 
+def test_numpy_without_row_stack_under_an_old_numba_cuda_says_what_to_install(
+        monkeypatch: pytest.MonkeyPatch, fresh_backend: None) -> None:
+    """numba-cuda <= 0.30.4 fails on its first kernel compile under numpy >= 2.5 (no
+    np.row_stack): device="cuda" refuses the set with the versions and the fix, "auto" warns
+    once and runs on the CPU; a shim that restores np.row_stack, or a newer numba-cuda, pass."""
+    y, s = [1.0, 0.0], [0.2, 0.1]
+    expected = br.PairwiseLogistic().grad_hess(y, s)[0]  # Numba's CPU registries loaded first
+    monkeypatch.delattr(np, "row_stack", raising=False)
+    monkeypatch.setattr(np, "__version__", "2.5.2")
+    monkeypatch.setattr(_backend, "_WARNED", [])
+    monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.30.4")
+    match = (r"numba-cuda 0\.30\.4 cannot compile kernels with numpy 2\.5\.2.*row_stack.*"
+             r"pip install 'numpy<2\.5'")
+    with pytest.raises(RuntimeError, match=match):
+        br.PairwiseLogistic(device="cuda").grad_hess(y, s)
+    with pytest.warns(RuntimeWarning, match=match):
+        g, _ = br.PairwiseLogistic(device="auto").grad_hess(y, s)
+    np.testing.assert_allclose(g, expected)
+    assert _backend.numpy_problem() is not None
+    monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.31.0rc1")
+    assert _backend.numpy_problem() is None
+    monkeypatch.setattr(_backend, "_numba_cuda_version", lambda: "0.30.4")
+    monkeypatch.setattr(np, "row_stack", np.vstack, raising=False)  # the GPU machine's shim
+    assert _backend.numpy_problem() is None
+
+
+def test_the_cuda_extras_cap_numpy_below_2_5() -> None:
+    """``pip install "boostrank[cuda]"`` (and ``[cuda12]``, and the test extra through
+    ``[cuda]``) must not resolve numpy 2.5 while numba-cuda needs np.row_stack."""
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+
+    path = os.path.join(os.path.dirname(__file__), "..", "pyproject.toml")
+    with open(path, "rb") as f:
+        extras = tomllib.load(f)["project"]["optional-dependencies"]
+    for extra in ("cuda", "cuda12"):
+        requirements = [Requirement(r) for r in extras[extra]]
+        assert any(r.name == "numba-cuda" for r in requirements)
+        numpy = [r.specifier for r in requirements if r.name == "numpy"]
+        assert numpy and all(not spec.contains("2.5.0") and spec.contains("2.4.6")
+                             for spec in numpy), extra
+    assert any("cuda" in Requirement(r).extras for r in extras["test"]
+               if Requirement(r).name == "boostrank")
+
+
 def test_bad_device_names_are_refused_at_construction() -> None:
     for make in (lambda: br.SoftSpearman(device="gpu"), lambda: br.NDCG(device="CUDA"),
                  lambda: br.RankedProbabilityScore(device=None)):  # type: ignore[arg-type]
@@ -301,6 +482,33 @@ def test_bad_block_size_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("BOOSTRANK_CUDA_THREADS", raw)
         with pytest.raises(ValueError, match="power of two"):
             _common._threads_per_block()
+
+
+@pytest.mark.parametrize("threads", [1, 2, 16])
+def test_the_same_kernels_run_at_any_block_size(threads: int,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block size is a launch setting (kernels read it at run time): one process launching
+    the same compiled kernels at several block sizes agrees with the CPU at each, group
+    reductions (pairwise score span and scaling, softmax, CombinedLoss) included."""
+    from boostrank._cuda import _common
+
+    monkeypatch.setattr(_common, "THREADS", threads)
+    d = make_data(15, SIZES)
+    kw = {"group": d.sizes, "weight": d.w, "where": d.where}
+    for obj in (br.PairwiseLogistic(lambda_weight="ndcg"), br.SoftmaxRanking(),
+                br.CombinedLoss(regularization_strength=0.1)):
+        g_cpu, h_cpu = on("cpu", obj).grad_hess(d.y, d.s, **kw)
+        g_gpu, h_gpu = on("cuda", obj).grad_hess(d.y, d.s, **kw)
+        assert_agree(g_gpu, g_cpu, spearman_window_tolerance(obj))
+        assert_agree(h_gpu, h_cpu, spearman_window_tolerance(obj))
+    if importlib.util.find_spec("xgboost") is not None:  # the per-group scaling XGBoost gets
+        obj = br.PairwiseSoftZeroOne(lambda_weight="ndcg")
+        data, preds = host_data(obj, "xgboost", 15)
+        for cpu, gpu in zip(on("cpu", obj)(preds, data), on("cuda", obj)(preds, data),
+                            strict=True):
+            assert_agree(np.asarray(gpu), cpu)
+    assert_agree(on("cuda", br.NDCG()).per_group(d.y, d.s, group=d.sizes),
+                 br.NDCG().per_group(d.y, d.s, group=d.sizes))
 
 
 def test_importing_boostrank_does_not_touch_cuda() -> None:
@@ -322,19 +530,40 @@ def test_pickles_from_before_device_existed_run_on_the_cpu() -> None:
 
 
 def test_gpu_benchmark_script_runs(tmp_path: Any) -> None:
-    """No GPU is lent to CI: the benchmark must at least run end to end (simulator, tiny)."""
+    """No GPU is lent to CI: the benchmark must at least run end to end (simulator, tiny) and
+    report every figure the GPU targets are judged on, on screen and in its JSON."""
     script = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "cuda_speed.py")
     env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
-    out = subprocess.run([sys.executable, script, "--smoke"], capture_output=True, text=True,
-                         env=env, cwd=tmp_path, timeout=600)
+    out = subprocess.run([sys.executable, script, "--smoke", "--json", "speed.json",
+                          "--threads", "4,2"], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "| W3 | rps |" in out.stdout and "| rank:ndcg |" in out.stdout
+    import json
+
+    report = json.loads((tmp_path / "speed.json").read_text())
+    kernels = {(r["workload"], r["objective"], r["threads"]) for r in report["kernels"]}
+    pairwise = ["pairwise_logistic", "pairwise_logistic(ndcg)", "pairwise_soft_zero_one"]
+    for threads in (4, 2):
+        assert {("P1000", o, threads) for o in pairwise} <= kernels
+        assert {("W1", o, threads) for o in [*pairwise, "softmax_ranking"]} <= kernels
+        assert {("W2", "soft_spearman", threads), ("W3", "rps", threads)} <= kernels
+    assert all(0 < r["upload"] and 0 < r["cuda"] and 0 < r["cpu"] for r in report["kernels"])
+    rounds = {r["objective"]: r for r in report["xgboost"]}
+    assert {"rank:ndcg", *pairwise} <= rounds.keys()
+    assert all(0 < rounds[o]["share"] < 1 for o in pairwise)
+    judged = {(t["workload"], t["measure"]) for t in report["targets"]}
+    assert judged == {("P1000", "gpu_rate"), ("W1", "speedup"), ("W2", "speedup"),
+                      ("W3", "speedup"), ("xgboost", "vs_ndcg"), ("xgboost", "share")}
+    assert len(report["targets"]) == 3 + 4 + 1 + 1 + 3 + 3
 
 
-def test_every_kernel_compiles_for_a_real_gpu() -> None:
+def test_every_kernel_compiles_for_a_real_gpu_whatever_the_block_size() -> None:
     """The simulator runs kernels as Python; the CUDA compiler (NVVM, no GPU needed) is what
-    rejects code a device cannot run.  Compiles every kernel to sm_90 PTX in a subprocess
-    (the simulator setting is per process)."""
+    rejects code a device cannot run.  Compiles every kernel to sm_90 PTX in two subprocesses
+    (the simulator setting is per process), at block sizes 4 and 128: the PTX must be the
+    same, since Numba's on-disk cache would serve a kernel compiled at one block size to a
+    process launching at the other."""
     pytest.importorskip("cuda.pathfinder")
     from cuda.pathfinder import load_nvidia_dynamic_lib
 
@@ -344,11 +573,15 @@ def test_every_kernel_compiles_for_a_real_gpu() -> None:
     except Exception as exc:  # a numba-cuda without the toolkit wheels ([cu12]/[cu13] extra)
         pytest.skip(f"NVVM/NVRTC not installed: {exc}")
     script = os.path.join(os.path.dirname(__file__), "cuda_ptx.py")
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
-    out = subprocess.run([sys.executable, script], capture_output=True, text=True, env=env,
-                         timeout=600)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert out.stdout.count("ok ") >= 28
+    runs = {threads: subprocess.Popen(
+        [sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "NUMBA_ENABLE_CUDASIM": "0", "BOOSTRANK_CUDA_THREADS": threads})
+        for threads in ("4", "128")}
+    outputs = {threads: run.communicate(timeout=600) for threads, run in runs.items()}
+    for threads, (stdout, stderr) in outputs.items():
+        assert runs[threads].returncode == 0, stdout[-3000:] + stderr[-3000:]
+        assert stdout.count("ok ") >= 28
+    assert outputs["4"][0] == outputs["128"][0]
 
 
 def test_arrays_changed_in_place_between_calls_are_seen() -> None:
@@ -408,27 +641,19 @@ def test_host_calls_agree_with_cpu(obj: Any, host: str) -> None:
 @pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg"),
                                  br.SoftSpearman(regularization_strength=0.1, method="exact"),
                                  br.RankedProbabilityScore()], ids=["ndcg", "spearman", "rps"])
-def test_per_data_set_work_is_done_once(obj: Any, host: str,
+def test_per_data_set_work_is_done_once(obj: Any, host: str, uploads: list[tuple[int, ...]],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Rounds after the first upload the predictions only and recompute no label ranks."""
     pytest.importorskip(host)
-    from numba import cuda
-
     from boostrank._cuda import spearman
 
-    uploads: list[tuple[int, ...]] = []
     label_rank_runs: list[int] = []
-    real_upload, real_ranks = cuda.to_device, spearman.spearman_label_ranks
-
-    def counting_upload(array: Any, *a: Any, **kw: Any) -> Any:
-        uploads.append(np.shape(array))
-        return real_upload(array, *a, **kw)
+    real_ranks = spearman.spearman_label_ranks
 
     def counting_ranks(*a: Any) -> None:
         label_rank_runs.append(1)
         real_ranks(*a)
 
-    monkeypatch.setattr(cuda, "to_device", counting_upload)
     monkeypatch.setattr(spearman, "spearman_label_ranks", counting_ranks)
     data, preds = host_data(obj, host, 12)
     gpu = on("cuda", obj)
@@ -467,3 +692,15 @@ def test_pair_sampling_stays_on_the_cpu() -> None:
     forced = on("cuda", br.PairwiseLogistic(pairs_per_row=2))
     with pytest.raises(ValueError, match="CPU only"):
         forced.grad_hess(d.y, d.s, group=d.sizes)
+
+
+def test_stale_cache_check_script_runs(tmp_path: Any) -> None:
+    """benchmarks/gpu_stale_cache.py (run on a GPU by benchmarks/gpu_check.sh) works end to
+    end: CPU reference, then the GPU compared with it (simulator, tiny groups)."""
+    script = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "gpu_stale_cache.py")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+    for mode in ("--reference", "--check"):
+        out = subprocess.run([sys.executable, script, "--smoke", mode, "ref.npz"],
+                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert out.stdout.startswith("agree (block 4")

@@ -15,7 +15,13 @@ Layout of the work (every twin):
   combines per-thread partial sums with a fixed-shape tree reduction in shared memory
   (deterministic for a given block size).
 
-Block size: ``BOOSTRANK_CUDA_THREADS`` (default 128, a power of two), read at import.  The
-test suite sets 4 so that the simulator (``NUMBA_ENABLE_CUDASIM=1``) runs multi-block groups.
-Accumulation is float64 throughout and no kernel allocates O(n^2) memory.
+Block size: ``BOOSTRANK_CUDA_THREADS`` (default 128, a power of two), read at import.  It is
+a launch setting only: kernels read ``cuda.blockDim.x`` and get their reduction scratch as
+dynamic shared memory sized at launch (``on_groups``), so a kernel compiled (and cached on disk
+by ``cache=True``) at one block size runs correctly at any other.  No kernel may read a
+module-level value that comes from the environment or configuration: Numba's cache keys a
+compiled kernel by its source file and argument types, not by the globals it captured
+(``tests/test_cached_kernels.py`` checks this).  The test suite sets 4 so that the simulator
+(``NUMBA_ENABLE_CUDASIM=1``) runs multi-block groups.  Accumulation is float64 throughout and no
+kernel allocates O(n^2) memory.
 """

@@ -3,14 +3,16 @@
 Labels, weights, the validity mask and the offsets of a training set go to the device once
 and are reused every round: they are cached per host array object for the batches the
 objective keeps per ``DMatrix`` / ``Dataset`` (``Batch.static``, arrays boostrank owns and never
-changes) and released with it.  Per round only the predictions go up.  Arrays a caller owns
-(the public ``grad_hess``/``loss``, the sklearn estimators, metrics) are uploaded on every
-call, since they may change in place.  XGBoost receives the gradient and Hessian as device
-arrays (``__cuda_array_interface__``), which it consumes in place; LightGBM and the public
-``grad_hess`` get host arrays (float32 for LightGBM, which converts to it anyway).  Kernels
-run on numba's current device (GPU 0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise).
+changes) and released with it.  Per round only the predictions go up, through pinned staging
+buffers (:mod:`.transfer`; float32 as float32, widened on the device), into device buffers
+that are reused, as are the scratch arrays and the gradient and Hessian arrays
+(:func:`._common.workspace`).  Arrays a caller owns (the public ``grad_hess``/``loss``, the
+sklearn estimators, metrics) are uploaded on every call, since they may change in place.
+XGBoost receives the gradient and Hessian as device arrays (``__cuda_array_interface__``),
+which it copies before the next call; LightGBM and the public ``grad_hess`` get host arrays
+(float32 for LightGBM, which converts to it anyway).  Kernels run on numba's current device
+(GPU 0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise).
 """
-
 from __future__ import annotations
 
 import functools
@@ -24,8 +26,10 @@ import numpy as np
 from numba import cuda
 from numba.core import config
 
+from .._validation import as_f64
 from . import metrics, pairwise, rps, scaling, softmax, spearman
-from ._common import THREADS, derived, row_blocks
+from ._common import derived, on_rows, workspace
+from .transfer import Uploader
 
 
 @functools.cache
@@ -78,6 +82,7 @@ class GPU:
         self._copies: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
         self._last: tuple[weakref.ref[Any], DeviceBatch] | None = None
         self._lock = threading.Lock()
+        self._uploader = Uploader()
 
     @staticmethod
     def run(kernel: Any, *args: Any) -> Any:
@@ -105,12 +110,31 @@ class GPU:
             return last[1]
         # only arrays boostrank owns for a data set's lifetime may be cached by identity: a
         # caller's array (public API, sklearn hosts) can be changed in place between calls
-        up = self.put if getattr(b, "static", False) else self.upload
-        d = DeviceBatch(cuda.to_device(b.scores), up(b.labels), up(b.weights),
-                        up(b.valid), up(b.offsets), b.shape)
+        static = getattr(b, "static", False)
+        up = self.put if static else self.upload
+        labels = up(b.labels)
+        d = DeviceBatch(self._scores(b.scores, labels if static else None), labels,
+                        up(b.weights), up(b.valid), up(b.offsets), b.shape)
         with self._lock:
             self._last = (weakref.ref(b), d)
         return d
+
+    def _scores(self, host: np.ndarray, data_set: Any) -> Any:
+        """The predictions as a float64 device array, uploaded through pinned memory (float32
+        as float32, widened on the device) and checked for NaN / inf on the way.  For a
+        data set's batches (``data_set``: its device labels) the device buffers are reused
+        every round."""
+        keep = host.dtype in (np.float32, np.float64)
+        host = np.ascontiguousarray(host, dtype=None if keep else np.float64)
+        shape = host.shape
+        if data_set is None:
+            out = cuda.device_array(shape, dtype=np.float64)
+            raw = out if host.dtype == np.float64 else cuda.device_array(shape, dtype=host.dtype)
+        else:
+            out = workspace(data_set, "scores", shape)
+            raw = out if host.dtype == np.float64 else workspace(data_set, "scores32", shape,
+                                                                  np.float32)
+        return self._uploader.scores(host, out, raw)
 
     @staticmethod
     def upload(array: np.ndarray) -> Any:
@@ -120,6 +144,25 @@ class GPU:
     @staticmethod
     def empty(shape: int | tuple[int, ...]) -> Any:
         return cuda.device_array(shape, dtype=np.float64)
+
+    def outputs(self, b: Any, shape: int | tuple[int, ...]) -> tuple[Any, Any]:
+        """Gradient and Hessian device arrays for batch ``b``.  A data set's batches get the
+        same two arrays every round (from the calling thread): XGBoost copies what it
+        receives into its own gradient buffer before it builds the tree, LightGBM and the
+        public API receive host copies, so nothing reads them after the next call begins."""
+        if getattr(b, "static", False):
+            labels = self.batch(b).labels
+            return workspace(labels, "grad", shape), workspace(labels, "hess", shape)
+        return self.empty(shape), self.empty(shape)
+
+    @staticmethod
+    def predictions(preds: np.ndarray, finite: bool, keep_fortran: bool) -> np.ndarray:
+        """A host's float32 or float64 predictions as they are: the upload widens float32 on
+        the device and checks every value for NaN / inf as it stages them (``finite`` and
+        ``keep_fortran`` concern the CPU kernels)."""
+        if isinstance(preds, np.ndarray) and preds.dtype in (np.float32, np.float64):
+            return preds
+        return as_f64(preds, "y_pred", finite=False)
 
     @staticmethod
     def host(array: Any) -> np.ndarray:
@@ -146,5 +189,5 @@ class GPU:
     def _float32(array: Any) -> np.ndarray:
         flat = array.reshape(array.size)  # C-contiguous: a view
         out = cuda.device_array(array.size, dtype=np.float32)
-        _to_float32[row_blocks(array.size), THREADS](flat, out)
+        on_rows(_to_float32, array.size)(flat, out)
         return np.asarray(out.copy_to_host()).reshape(array.shape)

@@ -16,7 +16,7 @@ import numpy as np
 from numba import cuda
 
 from .._kernels import metrics as _cpu
-from ._common import THREADS, group_of, ndcg_discount, row_blocks, sum_by_group
+from ._common import group_of, ndcg_discount, on_rows, sum_by_group
 
 _gain = cuda.jit(device=True)(_cpu._gain.py_func)
 
@@ -68,9 +68,8 @@ def ndcg_groups(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, expo
                 out: Any) -> None:
     """Twin of the CPU ``ndcg_groups``."""
     terms = cuda.device_array((scores.size, 2), dtype=np.float64)
-    _ndcg_terms[row_blocks(scores.size), THREADS](scores, labels, valid, offsets, k, exponential,
-                                                   terms)
-    _ndcg_finish[row_blocks(out.size), THREADS](sum_by_group(terms, offsets), out)
+    on_rows(_ndcg_terms, scores.size)(scores, labels, valid, offsets, k, exponential, terms)
+    on_rows(_ndcg_finish, out.size)(sum_by_group(terms, offsets), out)
 
 
 # --------------------------------------------------------------------------- correlations
@@ -148,11 +147,11 @@ def _correlation(scores: Any, labels: Any, valid: Any, offsets: Any, average_ran
                  out: Any) -> None:
     n = scores.size
     first = cuda.device_array((n, 5), dtype=np.float64)
-    _moment_terms[row_blocks(n), THREADS](scores, labels, valid, offsets, average_ranks, first)
+    on_rows(_moment_terms, n)(scores, labels, valid, offsets, average_ranks, first)
     moments = sum_by_group(first, offsets)
     centred = cuda.device_array((n, 3), dtype=np.float64)
-    _centred_terms[row_blocks(n), THREADS](first, valid, offsets, moments, centred)
-    _corr_finish[row_blocks(out.size), THREADS](moments, sum_by_group(centred, offsets), out)
+    on_rows(_centred_terms, n)(first, valid, offsets, moments, centred)
+    on_rows(_corr_finish, out.size)(moments, sum_by_group(centred, offsets), out)
 
 
 def spearman_groups(scores: Any, labels: Any, valid: Any, offsets: Any, out: Any) -> None:
@@ -199,8 +198,8 @@ def pairwise_accuracy_groups(scores: Any, labels: Any, valid: Any, offsets: Any,
                              out: Any) -> None:
     """Twin of the CPU ``pairwise_accuracy_groups``."""
     terms = cuda.device_array((scores.size, 2), dtype=np.float64)
-    _accuracy_terms[row_blocks(scores.size), THREADS](scores, labels, valid, offsets, terms)
-    _ratio_finish[row_blocks(out.size), THREADS](sum_by_group(terms, offsets), out)
+    on_rows(_accuracy_terms, scores.size)(scores, labels, valid, offsets, terms)
+    on_rows(_ratio_finish, out.size)(sum_by_group(terms, offsets), out)
 
 
 # --------------------------------------------------------------------------- AP@k and RR@k
@@ -278,6 +277,5 @@ def ap_rr_groups(scores: Any, labels: Any, valid: Any, offsets: Any, k: int, ap_
                  rr_out: Any) -> None:
     """Twin of the CPU ``ap_rr_groups``."""
     terms = cuda.device_array((scores.size, 4), dtype=np.float64)
-    _ap_rr_terms[row_blocks(scores.size), THREADS](scores, labels, valid, offsets, k, terms)
-    _ap_rr_finish[row_blocks(ap_out.size), THREADS](sum_by_group(terms, offsets), k, ap_out,
-                                                     rr_out)
+    on_rows(_ap_rr_terms, scores.size)(scores, labels, valid, offsets, k, terms)
+    on_rows(_ap_rr_finish, ap_out.size)(sum_by_group(terms, offsets), k, ap_out, rr_out)

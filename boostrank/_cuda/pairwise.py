@@ -1,13 +1,21 @@
 """GPU twin of :mod:`boostrank._kernels.pairwise` (same maths, see its docstring).
 
-Per call: one block per group finds the score span (whether one exponential per row is exact,
-and its centre); one thread per row writes E_i = exp((s_i - mid)/T) and, with NDCG lambda
-weights or a truncation level, its current rank (rows above it, ties by row order, as the
-CPU's stable sort), gain and discount; then one thread per row sums row i's side of every pair
-of its group.  1 / IDCG@k depends only on the labels: it is computed once per data set.
+Gradient and Hessian, groups of up to ``BLOCK_GROUP_ROWS`` rows (queries, W1's groups of 100,
+P1000's of 1,000): one kernel launch per call, one block per group.  The block copies its
+group into shared memory, finds the score span (whether one exponential per row is exact, and
+its centre) by a block reduction, ranks its rows (rows above, ties by row order, as the CPU's
+stable sort) when NDCG lambda weights or a truncation level need them, replaces the scores by
+E_i = exp((s_i - mid)/T), sums each row's side of every pair of the group from shared memory,
+and applies the host's scaling (``group_scale``, ``hess_factor``) in its epilogue, as the CPU
+kernel does in its write-back.
 
+Larger groups, and the loss: the same steps as separate launches over the whole grid (one
+block per group for the span, then one thread per row for the setup and the pair sums, the
+group's rows spread over many blocks), with scratch arrays reused per data set.
+
+1 / IDCG@k depends only on the labels: it is computed once per data set.
 ``pairwise_grad_hess_ordered`` (the CPU's label-ordered kernel) has the same twin: the label
-order only makes the CPU's loop vectorise, and the GPU kernel, over rows, needs none.  Its
+order only makes the CPU's loop vectorise, and the GPU kernels need none.  Its
 ``truncation_level`` is supported; ``pairs_per_row`` sampling is not (each drawn pair updates
 two rows: on the GPU that needs order-dependent atomics), and the objective refuses it there.
 """
@@ -23,29 +31,169 @@ from numba import cuda
 
 from .._config import HESSIAN_FLOOR
 from .._kernels.pairwise import HESS_LOGISTIC_CURVATURE, RATIO_SPAN, SOFT_ZERO_ONE
+from . import _common
 from ._common import (
-    THREADS,
     block_max,
+    block_sum,
     derived,
     group_of,
+    largest_group,
     midpoint,
     ndcg_discount,
     ndcg_gain,
-    row_blocks,
+    on_groups,
+    on_rows,
     sigmoid,
     sigmoid_both,
     softplus_neg,
     sum_by_group,
+    workspace,
 )
-from .scaling import lambdarank_scale_inplace, scale_floor_inplace
+from .scaling import host_hessian, lambdarank_factor, lambdarank_scale_inplace, scale_floor_inplace
+
+#: Largest group the one-block-per-group kernel holds in shared memory: six float64 per row
+#: (48 KB at 1,024 rows, what a block gets without opting in to more).
+BLOCK_GROUP_ROWS = 1024
+_SHARED_PER_ROW = 6
 
 
+# --------------------------------------------------------------------------- shared maths
+@cuda.jit(device=True)
+def _pair_terms(i_higher: bool, c: float, per_row_exp: bool, xi: float, xj: float,
+                inv_t: float, inv_t2: float, loss_kind: int,
+                hess_kind: int) -> tuple[float, float]:
+    """Row i's gradient and Hessian terms of the pair (i, j) with weight ``c``: x = E (one
+    exponential per row) when ``per_row_exp``, else the raw scores (a sigmoid per pair)."""
+    sign = 1.0 if i_higher else -1.0
+    if per_row_exp:
+        inv_den = 1.0 / (xi + xj)
+        sp = (xi if i_higher else xj) * inv_den
+        sn = (xj if i_higher else xi) * inv_den
+    else:
+        sp, sn = sigmoid_both(sign * (xi - xj) * inv_t)
+    q = sp * sn
+    if loss_kind == SOFT_ZERO_ONE:
+        d1 = -q
+        d2 = q * (sp - sn)
+    else:
+        d1 = -sn
+        d2 = q
+    return sign * c * d1 * inv_t, c * (q if hess_kind == HESS_LOGISTIC_CURVATURE else d2) * inv_t2
+
+
+# --------------------------------------------------------------------------- one block per group
+@cuda.jit(cache=True)
+def _grad_hess_blocks(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
+                      inv_t: float, loss_kind: int, use_ndcg: bool, k: int, hess_kind: int,
+                      truncation: int, inv_idcg: Any, group_scale: bool, hess_factor: float,
+                      capacity: int, grad: Any, hess: Any) -> None:
+    """Everything for one group in one block, from shared memory (see the module docstring).
+    ``capacity`` >= the largest group and the block size: rows of the shared arrays."""
+    shared = cuda.shared.array(0, numba.float64)  # _SHARED_PER_ROW * capacity entries
+    x = shared[:capacity]  # the raw scores, then E where one exponential per row is exact
+    y = shared[capacity:2 * capacity]  # labels; NaN marks an invalid row
+    w = shared[2 * capacity:3 * capacity]
+    gain = shared[3 * capacity:4 * capacity]  # also the scratch of the span reductions
+    disc = shared[4 * capacity:5 * capacity]
+    rank = shared[5 * capacity:6 * capacity]
+    g = cuda.blockIdx.x
+    start = offsets[g]
+    m = offsets[g + 1] - start
+    tid = cuda.threadIdx.x
+    step = cuda.blockDim.x
+    hi = -math.inf
+    neg_lo = -math.inf
+    for r in range(tid, m, step):
+        i = start + r
+        s = scores[i]
+        x[r] = s
+        w[r] = weights[i]
+        if valid[i]:
+            y[r] = labels[i]
+            hi = max(hi, s)
+            neg_lo = max(neg_lo, -s)
+        else:
+            y[r] = math.nan
+    hi = block_max(gain, hi)  # its barriers also publish the rows above to the block
+    lo = -block_max(gain, neg_lo)
+    if hi < lo:  # no valid row: nothing reads E
+        hi = 0.0
+        lo = 0.0
+    per_row_exp = (hi - lo) * inv_t < RATIO_SPAN
+    if use_ndcg or truncation > 0:
+        for r in range(tid, m, step):
+            yr = y[r]
+            if yr == yr:
+                sr = x[r]
+                above = 1
+                for j in range(m):
+                    if y[j] == y[j] and (x[j] > sr or (x[j] == sr and j < r)):
+                        above += 1
+                rank[r] = above
+                if use_ndcg:
+                    gain[r] = ndcg_gain(yr)
+                    disc[r] = ndcg_discount(above, k)
+    cuda.syncthreads()  # every rank loop has read the raw scores
+    if per_row_exp:
+        mid = midpoint(hi, lo)
+        for r in range(tid, m, step):
+            yr = y[r]
+            x[r] = math.exp((x[r] - mid) * inv_t) if yr == yr else 0.0  # invalid: never read
+        cuda.syncthreads()
+    inv_t2 = inv_t * inv_t
+    inv_idcg_g = inv_idcg[g] if use_ndcg else 0.0
+    part = 0.0  # this thread's share of sum |grad| over the group
+    for r in range(tid, m, step):
+        i = start + r
+        yi = y[r]
+        if not yi == yi:
+            grad[i] = 0.0
+            hess[i] = HESSIAN_FLOOR
+            continue
+        xi = x[r]
+        wi = w[r]
+        outside = truncation > 0 and rank[r] > truncation  # beyond the top K: pairs with it
+        acc_g = 0.0
+        acc_h = 0.0
+        for j in range(m):
+            yj = y[j]
+            if j == r or not yj == yj or yj == yi:
+                continue
+            if outside and rank[j] > truncation:
+                continue
+            i_higher = yi > yj
+            c = wi if i_higher else w[j]
+            if use_ndcg:
+                c *= abs((gain[r] - gain[j]) * (disc[r] - disc[j])) * inv_idcg_g
+            dg, dh = _pair_terms(i_higher, c, per_row_exp, xi, x[j], inv_t, inv_t2, loss_kind,
+                                 hess_kind)
+            acc_g += dg
+            acc_h += dh
+        grad[i] = acc_g
+        hess[i] = acc_h if acc_h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        part += abs(acc_g)
+    if group_scale:  # the host's LambdaMART normalisation, as the separate pass computes it
+        cuda.syncthreads()  # the pair loops are done with the shared rows: x is free
+        scale = lambdarank_factor(block_sum(x, part))
+        for r in range(tid, m, step):
+            i = start + r
+            if scale != 1.0:
+                grad[i] *= scale
+            hess[i] = host_hessian(hess[i], scale, hess_factor)
+    elif hess_factor != 1.0:
+        for r in range(tid, m, step):
+            i = start + r
+            v = hess[i] * hess_factor
+            hess[i] = v if not v < HESSIAN_FLOOR else HESSIAN_FLOOR
+
+
+# --------------------------------------------------------------------------- over the grid
 @cuda.jit(cache=True)
 def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
                 use_exp: Any) -> None:
     """Per group (one block): the centre of the valid scores and whether span / T is small
     enough for one exponential per row."""
-    shared = cuda.shared.array(THREADS, numba.float64)
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
     g = cuda.blockIdx.x
     hi = -math.inf
     neg_lo = -math.inf
@@ -54,7 +202,7 @@ def _score_span(scores: Any, valid: Any, offsets: Any, inv_t: float, mid: Any,
         if valid[i]:
             hi = max(hi, scores[i])
             neg_lo = max(neg_lo, -scores[i])
-        i += THREADS
+        i += cuda.blockDim.x
     hi = block_max(shared, hi)
     lo = -block_max(shared, neg_lo)
     if cuda.threadIdx.x == 0:
@@ -120,10 +268,10 @@ def inverse_ideal_dcg(labels: Any, valid: Any, offsets: Any, k: int) -> Any:
 
     def compute() -> Any:
         terms = cuda.device_array((labels.size, 1), dtype=np.float64)
-        _ideal_terms[row_blocks(labels.size), THREADS](labels, valid, offsets, k, terms)
+        on_rows(_ideal_terms, labels.size)(labels, valid, offsets, k, terms)
         idcg = sum_by_group(terms, offsets)
         inv = cuda.device_array(offsets.size - 1, dtype=np.float64)
-        _invert_positive[row_blocks(inv.size), THREADS](idcg, inv)
+        on_rows(_invert_positive, inv.size)(idcg, inv)
         return inv
 
     return derived((labels, valid, offsets), ("inverse_ideal_dcg", k), compute)
@@ -131,20 +279,21 @@ def inverse_ideal_dcg(labels: Any, valid: Any, offsets: Any, k: int) -> Any:
 
 def _setup(scores: Any, labels: Any, valid: Any, offsets: Any, inv_t: float, use_ndcg: bool,
            k: int, truncation: int) -> tuple[Any, ...]:
+    """The grid path's per-row setup, in scratch arrays reused per data set."""
     n = scores.size
     n_groups = offsets.size - 1
-    mid = cuda.device_array(n_groups, dtype=np.float64)
-    use_exp = cuda.device_array(n_groups, dtype=np.bool_)
-    _score_span[n_groups, THREADS](scores, valid, offsets, inv_t, mid, use_exp)
+    mid = workspace(labels, "pairwise.mid", n_groups)
+    use_exp = workspace(labels, "pairwise.use_exp", n_groups, np.bool_)
+    on_groups(_score_span, n_groups)(scores, valid, offsets, inv_t, mid, use_exp)
     ranked = use_ndcg or truncation > 0
-    expo = cuda.device_array(n, dtype=np.float64)
-    rank = cuda.device_array(n if ranked else 1, dtype=np.int64)
-    gain = cuda.device_array(n if use_ndcg else 1, dtype=np.float64)
-    disc = cuda.device_array(n if use_ndcg else 1, dtype=np.float64)
-    _row_setup[row_blocks(n), THREADS](scores, labels, valid, offsets, inv_t, use_ndcg, k, ranked,
-                                       mid, use_exp, expo, rank, gain, disc)
+    expo = workspace(labels, "pairwise.expo", n)
+    rank = workspace(labels, "pairwise.rank", n if ranked else 1, np.int64)
+    gain = workspace(labels, "pairwise.gain", n if use_ndcg else 1)
+    disc = workspace(labels, "pairwise.disc", n if use_ndcg else 1)
+    on_rows(_row_setup, n)(scores, labels, valid, offsets, inv_t, use_ndcg, k, ranked, mid,
+                           use_exp, expo, rank, gain, disc)
     inv_idcg = (inverse_ideal_dcg(labels, valid, offsets, k) if use_ndcg
-                else cuda.device_array(1, dtype=np.float64))
+                else workspace(labels, "pairwise.no_idcg", 1))
     return use_exp, expo, rank, gain, disc, inv_idcg
 
 
@@ -162,9 +311,9 @@ def _grad_hess_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets:
         return
     g = group_of(offsets, i)
     per_row_exp = use_exp[g]
+    x = expo if per_row_exp else scores
     yi = labels[i]
-    si = scores[i]
-    ei = expo[i]
+    xi = x[i]
     inv_t2 = inv_t * inv_t
     acc_g = 0.0
     acc_h = 0.0
@@ -175,25 +324,13 @@ def _grad_hess_rows(scores: Any, labels: Any, weights: Any, valid: Any, offsets:
         if outside and rank[j] > truncation:
             continue
         i_higher = yi > labels[j]
-        sign = 1.0 if i_higher else -1.0
         c = weights[i] if i_higher else weights[j]
         if use_ndcg:
             c *= abs((gain[i] - gain[j]) * (disc[i] - disc[j])) * inv_idcg[g]
-        if per_row_exp:
-            inv_den = 1.0 / (ei + expo[j])
-            sp = (ei if i_higher else expo[j]) * inv_den
-            sn = (expo[j] if i_higher else ei) * inv_den
-        else:
-            sp, sn = sigmoid_both(sign * (si - scores[j]) * inv_t)
-        q = sp * sn
-        if loss_kind == SOFT_ZERO_ONE:
-            d1 = -q
-            d2 = q * (sp - sn)
-        else:
-            d1 = -sn
-            d2 = q
-        acc_g += sign * c * d1 * inv_t
-        acc_h += c * (q if hess_kind == HESS_LOGISTIC_CURVATURE else d2) * inv_t2
+        dg, dh = _pair_terms(i_higher, c, per_row_exp, xi, x[j], inv_t, inv_t2, loss_kind,
+                             hess_kind)
+        acc_g += dg
+        acc_h += dh
     grad[i] = acc_g
     hess[i] = acc_h if acc_h > HESSIAN_FLOOR else HESSIAN_FLOOR
 
@@ -214,14 +351,24 @@ def pairwise_grad_hess_ordered(scores: Any, labels: Any, weights: Any, valid: An
                                lower_start: Any, truncation: int, pairs_per_row: int,
                                seed: int, group_scale: bool, hess_factor: float) -> None:
     """Twin of the CPU ``pairwise_grad_hess_ordered``: ``n_threads`` and the label order are
-    unused on the GPU, ``truncation`` as on the CPU, ``pairs_per_row`` must be 0; the host's
-    scaling (``group_scale``, ``hess_factor``) runs as a second kernel."""
+    unused on the GPU, ``truncation`` as on the CPU, ``pairs_per_row`` must be 0.  Groups of
+    up to ``BLOCK_GROUP_ROWS`` rows take one launch, the host's scaling included."""
     if pairs_per_row:
         raise ValueError("pairs_per_row sampling has no GPU kernel (see the module docstring)")
     inv_t = 1.0 / temperature
+    n_groups = offsets.size - 1
+    largest = largest_group(offsets)
+    if largest <= BLOCK_GROUP_ROWS:
+        inv_idcg = (inverse_ideal_dcg(labels, valid, offsets, k) if use_ndcg
+                    else workspace(labels, "pairwise.no_idcg", 1))
+        capacity = max(largest, _common.THREADS)  # rows of each shared array
+        on_groups(_grad_hess_blocks, n_groups, _SHARED_PER_ROW * capacity)(
+            scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, k, hess_kind,
+            truncation, inv_idcg, group_scale, hess_factor, capacity, grad, hess)
+        return
     use_exp, expo, rank, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
                                                        use_ndcg, k, truncation)
-    _grad_hess_rows[row_blocks(scores.size), THREADS](
+    on_rows(_grad_hess_rows, scores.size)(
         scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, hess_kind,
         truncation, use_exp, expo, rank, gain, disc, inv_idcg, grad, hess)
     if group_scale:
@@ -284,6 +431,6 @@ def pairwise_loss_rows_truncated(scores: Any, labels: Any, weights: Any, valid: 
     inv_t = 1.0 / temperature
     use_exp, expo, rank, gain, disc, inv_idcg = _setup(scores, labels, valid, offsets, inv_t,
                                                        use_ndcg, k, truncation)
-    _loss_rows[row_blocks(scores.size), THREADS](
+    on_rows(_loss_rows, scores.size)(
         scores, labels, weights, valid, offsets, inv_t, loss_kind, use_ndcg, truncation, use_exp,
         expo, rank, gain, disc, inv_idcg, out)

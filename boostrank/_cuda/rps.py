@@ -15,7 +15,7 @@ from numba import cuda
 
 from .._config import HESSIAN_FLOOR
 from .._kernels.rps import HESS_EXACT_CLIPPED
-from ._common import THREADS, row_blocks
+from ._common import on_rows
 
 
 @cuda.jit(device=True)
@@ -56,8 +56,7 @@ def rps_loss_rows(margins: Any, labels: Any, weights: Any, valid: Any, scale: fl
                   out: Any) -> None:
     """Twin of the CPU ``rps_loss_rows``; returns None (the objective checks the margins for
     NaN / inf on the host before they are uploaded, instead of the kernel counting them)."""
-    _loss_rows[row_blocks(margins.shape[0]), THREADS](margins, labels, weights, valid, scale,
-                                                       out)
+    on_rows(_loss_rows, margins.shape[0])(margins, labels, weights, valid, scale, out)
 
 
 @cuda.jit(cache=True)
@@ -107,5 +106,5 @@ def rps_grad_hess(margins: Any, labels: Any, weights: Any, valid: Any, scale: fl
                   hess_kind: int, grad: Any, hess: Any) -> None:
     """Twin of the CPU ``rps_grad_hess``; returns None (margins checked on the host, as for
     ``rps_loss_rows``)."""
-    _grad_hess_rows[row_blocks(margins.shape[0]), THREADS](margins, labels, weights, valid,
-                                                            scale, hess_kind, grad, hess)
+    on_rows(_grad_hess_rows, margins.shape[0])(margins, labels, weights, valid, scale,
+                                               hess_kind, grad, hess)

@@ -8,16 +8,16 @@ import numba
 from numba import cuda
 
 from .._kernels import scaling as _cpu
-from ._common import THREADS, block_sum, row_blocks
+from ._common import block_sum, on_groups, on_rows
 
 # the CPU pass's per-group factor and floor sequence, compiled for the device: one source
-_lambdarank_factor = cuda.jit(device=True)(_cpu.lambdarank_factor.py_func)
-_host_hessian = cuda.jit(device=True)(_cpu.host_hessian.py_func)
+lambdarank_factor = cuda.jit(device=True)(_cpu.lambdarank_factor.py_func)
+host_hessian = cuda.jit(device=True)(_cpu.host_hessian.py_func)
 
 
 @cuda.jit(cache=True)
 def _scale_groups(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> None:
-    shared = cuda.shared.array(THREADS, numba.float64)
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
     g = cuda.blockIdx.x
     start = offsets[g]
     end = offsets[g + 1]
@@ -25,19 +25,19 @@ def _scale_groups(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> Non
     i = start + cuda.threadIdx.x
     while i < end:
         part += abs(grad[i])
-        i += THREADS
-    scale = _lambdarank_factor(block_sum(shared, part))
+        i += cuda.blockDim.x
+    scale = lambdarank_factor(block_sum(shared, part))
     i = start + cuda.threadIdx.x
     while i < end:
         if scale != 1.0:
             grad[i] *= scale
-        hess[i] = _host_hessian(hess[i], scale, hess_factor)
-        i += THREADS
+        hess[i] = host_hessian(hess[i], scale, hess_factor)
+        i += cuda.blockDim.x
 
 
 def lambdarank_scale_inplace(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> None:
     """Twin of the CPU ``lambdarank_scale_inplace``."""
-    _scale_groups[offsets.size - 1, THREADS](grad, hess, offsets, hess_factor)
+    on_groups(_scale_groups, offsets.size - 1)(grad, hess, offsets, hess_factor)
 
 
 @cuda.jit(cache=True)
@@ -50,4 +50,4 @@ def _scale_floor(array: Any, factor: float, floor: float) -> None:
 
 def scale_floor_inplace(array: Any, factor: float, floor: float) -> None:
     """Twin of the CPU ``scale_floor_inplace`` (any contiguous 1-D device array)."""
-    _scale_floor[row_blocks(array.size), THREADS](array, factor, floor)
+    on_rows(_scale_floor, array.size)(array, factor, floor)

@@ -10,7 +10,7 @@ import numba
 from numba import cuda
 
 from .._config import HESSIAN_FLOOR
-from ._common import THREADS, block_max, block_sum
+from ._common import block_max, block_sum, on_groups
 
 
 @cuda.jit(device=True)
@@ -20,7 +20,7 @@ def _group_logsumexp(shared: Any, scores: Any, valid: Any, start: int, end: int)
     while i < end:
         if valid[i] and scores[i] > mx:
             mx = scores[i]
-        i += THREADS
+        i += cuda.blockDim.x
     mx = block_max(shared, mx)
     if mx == -math.inf:
         return mx
@@ -29,14 +29,14 @@ def _group_logsumexp(shared: Any, scores: Any, valid: Any, start: int, end: int)
     while i < end:
         if valid[i]:
             acc += math.exp(scores[i] - mx)
-        i += THREADS
+        i += cuda.blockDim.x
     return mx + math.log(block_sum(shared, acc))
 
 
 @cuda.jit(cache=True)
 def _grad_hess_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                       grad: Any, hess: Any) -> None:
-    shared = cuda.shared.array(THREADS, numba.float64)
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
     g = cuda.blockIdx.x
     start = offsets[g]
     end = offsets[g + 1]
@@ -45,7 +45,7 @@ def _grad_hess_groups(scores: Any, labels: Any, weights: Any, valid: Any, offset
     while i < end:
         if valid[i]:
             part += weights[i] * labels[i]
-        i += THREADS
+        i += cuda.blockDim.x
     total = block_sum(shared, part)
     lse = _group_logsumexp(shared, scores, valid, start, end)
     i = start + cuda.threadIdx.x
@@ -58,20 +58,20 @@ def _grad_hess_groups(scores: Any, labels: Any, weights: Any, valid: Any, offset
             grad[i] = 0.0
             h = 0.0
         hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-        i += THREADS
+        i += cuda.blockDim.x
 
 
 def softmax_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                       grad: Any, hess: Any) -> None:
     """Twin of the CPU ``softmax_grad_hess``."""
-    _grad_hess_groups[offsets.size - 1, THREADS](scores, labels, weights, valid, offsets, grad,
-                                                 hess)
+    on_groups(_grad_hess_groups, offsets.size - 1)(scores, labels, weights, valid, offsets,
+                                                   grad, hess)
 
 
 @cuda.jit(cache=True)
 def _loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                  out: Any) -> None:
-    shared = cuda.shared.array(THREADS, numba.float64)
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
     g = cuda.blockIdx.x
     start = offsets[g]
     end = offsets[g + 1]
@@ -83,7 +83,7 @@ def _loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: An
             a = weights[i] * labels[i]
             if a != 0.0:
                 acc -= a * (scores[i] - lse)
-        i += THREADS
+        i += cuda.blockDim.x
     total = block_sum(shared, acc)
     if cuda.threadIdx.x == 0:
         out[g] = total
@@ -92,4 +92,4 @@ def _loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: An
 def softmax_loss_groups(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                         out: Any) -> None:
     """Twin of the CPU ``softmax_loss_groups``."""
-    _loss_groups[offsets.size - 1, THREADS](scores, labels, weights, valid, offsets, out)
+    on_groups(_loss_groups, offsets.size - 1)(scores, labels, weights, valid, offsets, out)

@@ -49,7 +49,7 @@ LARGE_GROUP = 50_000
 class Batch:
     """One call's data in the canonical flat layout."""
 
-    scores: F64  # (n,) or (n, K)
+    scores: F64  # (n,) or (n, K); on the GPU a host's float32 predictions stay float32
     labels: F64  # (n,)
     weights: F64  # (n,), ones when unweighted
     valid: B1  # (n,)
@@ -241,7 +241,9 @@ class Objective:
         validated on the first call and kept for the data set's lifetime (as XGBoost keeps its
         own ranking caches per ``DMatrix``); later rounds only check the predictions.  Labels
         or weights changed with ``set_label``/``set_weight`` after the first round are not
-        seen: build a new ``DMatrix``/``Dataset`` instead."""
+        seen: build a new ``DMatrix``/``Dataset`` instead.  On the GPU, the device arrays
+        returned for a ``DMatrix`` are reused by the next call on it (XGBoost copies them
+        first)."""
         data = y_pred_or_data
         if _hosts.is_host_data(data):
             preds = self._host_preds(y_true_or_preds)
@@ -290,8 +292,9 @@ class Objective:
             entry = cache.get(data)
         if entry is not None and entry[0] == preds.shape:
             _, static, host = entry
-            scores = as_f64(preds, "y_pred", finite=not self.kernel_checks_finite,
-                            keep_fortran=self.multiclass)
+            # the GPU takes float32 predictions as they are and checks them as it uploads
+            scores = self._backend().predictions(preds, not self.kernel_checks_finite,
+                                                 self.multiclass)
             return replace(static, scores=scores), host
         call = _hosts.parse_host_call(preds, data, None, None)
         b = self._host_batch(call, preds)

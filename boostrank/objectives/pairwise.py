@@ -151,8 +151,7 @@ class _Pairwise(_Ranking):
             raise ValueError(_SAMPLING_ON_GPU)
         else:  # the GPU kernel runs over rows and needs no label order
             order = (_NO_ORDER, _NO_ORDER, _NO_ORDER)
-        grad = xp.empty(b.n_rows)
-        hess = xp.empty(b.n_rows)
+        grad, hess = xp.outputs(b, b.n_rows)
         xp.run(xp.kernels.pairwise.pairwise_grad_hess_ordered, *self._args(b, xp),
                self._hessians[self.hessian], grad, hess, numba.get_num_threads(), *order,
                self.truncation_level or 0, self.pairs_per_row or 0, self._draw_seed(),

@@ -3,7 +3,6 @@ and their CUDA twins :mod:`boostrank._cuda.rps`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -105,18 +104,10 @@ class RankedProbabilityScore(Objective):
     def _fortran(b: Batch) -> bool:
         return bool(b.scores.flags.f_contiguous and not b.scores.flags.c_contiguous)
 
-    def _on(self, b: Batch, xp: Any) -> Batch:
-        """The batch for backend ``xp``: the CPU kernels read Fortran-ordered margins in
-        place (LightGBM's layout) and count NaN / inf margins as they go; the GPU twins take
-        C order, checked here on the host."""
-        if xp.name != "cpu":
-            check_finite(b.scores, "y_pred")
-            if self._fortran(b):
-                return replace(b, scores=np.ascontiguousarray(b.scores))
-        return b
-
     def _loss_parts(self, b: Batch, xp: Any) -> F64:
-        d = xp.batch(self._on(b, xp))
+        # the CPU kernels count NaN / inf margins as they read them; the GPU backend checks
+        # them as it uploads them (in C order)
+        d = xp.batch(b)
         out = xp.empty(b.n_rows)
         n_bad = xp.run(xp.kernels.rps.rps_loss_rows, d.scores, d.labels, d.weights, d.valid,
                        self._scale(b), out)
@@ -128,14 +119,12 @@ class RankedProbabilityScore(Objective):
         """Gradient and Hessian in the margins' layout: Fortran-ordered margins (LightGBM's
         (n, K) view of its buffer) give Fortran-ordered arrays, which LightGBM flattens
         class-major without a transposing copy."""
-        b = self._on(b, xp)
         d = xp.batch(b)
         if xp.name == "cpu" and self._fortran(b):
             grad = np.empty(b.scores.shape, order="F")
             hess = np.empty(b.scores.shape, order="F")
         else:
-            grad = xp.empty(b.scores.shape)
-            hess = xp.empty(b.scores.shape)
+            grad, hess = xp.outputs(b, b.scores.shape)
         n_bad = xp.run(xp.kernels.rps.rps_grad_hess, d.scores, d.labels, d.weights, d.valid,
                        self._scale(b), _RPS_HESSIANS[self.hessian], grad, hess)
         if n_bad:

@@ -48,8 +48,7 @@ class SoftmaxRanking(_Ranking):
 
     def _grad_hess(self, b: Batch, xp: Any) -> tuple[Any, Any]:
         d = xp.batch(b)
-        grad = xp.empty(b.n_rows)
-        hess = xp.empty(b.n_rows)
+        grad, hess = xp.outputs(b, b.n_rows)
         xp.run(xp.kernels.softmax.softmax_grad_hess, d.scores, d.labels, d.weights, d.valid,
                d.offsets, grad, hess)
         return grad, hess

@@ -184,8 +184,7 @@ class SoftSpearman(Objective):
         if unit != 1.0:
             b = replace(b, scores=b.scores * unit)
         d = xp.batch(b)
-        grad = xp.empty(b.n_rows)
-        hess = xp.empty(b.n_rows)
+        grad, hess = xp.outputs(b, b.n_rows)
         xp.run(xp.kernels.spearman.spearman_grad_hess, d.scores, d.labels, d.weights, d.valid,
                d.offsets, self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
                self.tie_step, _SPEARMAN_METHODS[self.method], self._ranks_on(b, xp), grad, hess)
