@@ -53,6 +53,11 @@ class CPU:
         return array
 
     @staticmethod
+    def put(array: np.ndarray) -> np.ndarray:
+        """The kernels' copy of a per-data-set host array (the GPU uploads it once)."""
+        return array
+
+    @staticmethod
     def empty(shape: int | tuple[int, ...]) -> np.ndarray:
         return np.empty(shape)
 

@@ -206,13 +206,14 @@ def soft_spearman_groups(scores, labels, offsets, weights=None, where=None, *,
 
 
 def soft_spearman_hess(scores, labels, offsets, weights=None, where=None, *, tau=1e-3,
-                       hessian="gauss_newton", tie_step=1e-3, floor=True) -> np.ndarray:
+                       hessian="gauss_newton", tie_step=None, floor=True) -> np.ndarray:
     """The documented surrogates, with c_k = b_k / D - N B a_k / D^3 and
     sigma'_kj = sigma(u) sigma(-u), u = (s_k - s_j) / tau:
 
     pair_magnitude: wbar * sum_{j != k} sigma'_kj |c_k - c_j| / tau^2
     gauss_newton:   wbar * B / D_h^2 * max(|v_k|^2 - (a_hat . v_k)^2, 0.1 |v_k|^2),
                     v_k = d r(s) / d s_k, D_h^2 = max(D^2, tie_step sqrt(1e-7 B m) (m - 1) / 4)
+                    (D_h = D when tie_step is None)
     """
     s, y, off, w, m = _prep(scores, labels, offsets, weights, where)
     h = np.zeros(y.shape[0])
@@ -243,7 +244,8 @@ def soft_spearman_hess(scores, labels, offsets, weights=None, where=None, *, tau
                         v[i] = -sd(i, kk) / tau
                 vv = sum(t * t for t in v)
                 av = sum(a[i] * v[i] for i in range(nv)) / math.sqrt(big_a) if big_a > 0 else 0.0
-                d2 = max(d**2, tie_step * math.sqrt(CORR_EPS * big_b * nv) * (nv - 1) / 4)
+                d2 = d**2 if tie_step is None else max(
+                    d**2, tie_step * math.sqrt(CORR_EPS * big_b * nv) * (nv - 1) / 4)
                 val = big_b / d2 * max(vv - av * av, 0.1 * vv)
             h[rows[kk]] = wbar * val
     return np.array([floor_hess(v) for v in h]) if floor else h

@@ -25,6 +25,11 @@ OBJECTIVES = [(str(name), kind, i) for kind in ("rank", "rps")
               for i, name in enumerate(EXPECTED[f"{kind}.objectives"])]
 METRICS = [str(name) for name in EXPECTED["metrics"]]
 RTOL = 1e-12
+#: Objects whose host arrays changed on purpose since 45fbcea (``grad_hess`` and ``loss`` did
+#: not): SoftSpearman's ``score_unit="auto"`` reads each group in its own unit with row footing
+#: instead of the fixed unit tie_step * tau under XGBoost, which trained worse than regression
+#: (docs/spearman.md).
+HOST_CONVERSION_CHANGED = {"soft_spearman", "soft_spearman_exact"}
 
 
 def load(name: str) -> Any:
@@ -64,8 +69,11 @@ def test_pickled_objective_gives_the_stored_gradients(name, kind, index):
     # each value from a freshly loaded object: the pair draws of ``pairs_per_row`` depend on
     # the calls made so far
     g, h = load(name)(y, s)  # the XGBoost sklearn call: the host's scaling applied
-    assert_close(g, host_grad)
-    assert_close(h, host_hess)
+    if name in HOST_CONVERSION_CHANGED:
+        assert np.isfinite(g).all() and (h > 0).all()
+    else:
+        assert_close(g, host_grad)
+        assert_close(h, host_hess)
     assert_close(load(name).loss(y, s, group=group, reduction="sum"),
                  EXPECTED[f"{kind}.losses"][index])
 

@@ -7,6 +7,7 @@ from typing import Any
 import numba
 from numba import cuda
 
+from .._config import HESSIAN_FLOOR
 from .._kernels import scaling as _cpu
 from ._common import block_sum, on_groups, on_rows
 
@@ -51,3 +52,17 @@ def _scale_floor(array: Any, factor: float, floor: float) -> None:
 def scale_floor_inplace(array: Any, factor: float, floor: float) -> None:
     """Twin of the CPU ``scale_floor_inplace`` (any contiguous 1-D device array)."""
     on_rows(_scale_floor, array.size)(array, factor, floor)
+
+
+@cuda.jit(cache=True)
+def _scale_rows(grad: Any, hess: Any, grad_scale: Any, hess_scale: Any) -> None:
+    i = cuda.grid(1)
+    if i < grad.size:
+        grad[i] *= grad_scale[i]
+        h = hess[i] * hess_scale[i]
+        hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+
+def scale_rows_inplace(grad: Any, hess: Any, grad_scale: Any, hess_scale: Any) -> None:
+    """Twin of the CPU ``scale_rows_inplace``."""
+    on_rows(_scale_rows, grad.size)(grad, hess, grad_scale, hess_scale)

@@ -72,3 +72,14 @@ def scale_floor_inplace(array: np.ndarray, factor: float, floor: float) -> None:
         if floor != 0.0:
             v = v if v > floor else floor
         array[i] = v
+
+
+@nb.njit(**PARALLEL)
+def scale_rows_inplace(grad: np.ndarray, hess: np.ndarray, grad_scale: np.ndarray,
+                       hess_scale: np.ndarray) -> None:
+    """grad_i *= grad_scale_i and hess_i <- max(hess_i * hess_scale_i, floor): per-row
+    constants (soft Spearman's host units, see ``SoftSpearman``)."""
+    for i in nb.prange(grad.size):
+        grad[i] *= grad_scale[i]
+        h = hess[i] * hess_scale[i]
+        hess[i] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR

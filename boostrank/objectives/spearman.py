@@ -4,7 +4,7 @@ are :mod:`boostrank._kernels.spearman` and their CUDA twins :mod:`boostrank._cud
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,31 +39,44 @@ class SoftSpearman(Objective):
     ----------
     regularization_strength : tau > 0 (default 1e-3), the soft-rank temperature.
     hessian : "gauss_newton" (default): the Gauss-Newton diagonal of corr written as a
-        least-squares distance of unit vectors, damped and floored at ties; or
+        least-squares distance of unit vectors, with the loss's own denominator
+        D^2 = A B + 1e-7 and damped (:mod:`boostrank._kernels.spearman`); or
         "pair_magnitude": sum_j sigma'_kj |c_k - c_j| / tau^2, which bounds each row's Newton
-        step by tau.  Formulas and the measurements behind the default:
-        :mod:`boostrank._kernels.spearman` and BENCHMARKS.md.
-    tie_step : size, in units of tau, of the first step out of all-equal scores (default
-        1e-3; Gauss-Newton only).  The plain Gauss-Newton step there is ~1e-9, lost in
-        XGBoost's float32 margins.
-    score_unit : "auto" (default), None or a positive number u: the host's margins are read
-        in units of u, i.e. the host receives the gradient and Hessian of s -> l(u s):
-        u grad(u s) and u^2 hess(u s) (``grad_hess`` and ``loss`` are not affected).
-        "auto" is u = tie_step * tau (1e-6 by default) under XGBoost (``xgb.train`` and the
-        sklearn estimators) and 1 under LightGBM.  Why: the correlation is scale-free near
-        ties, so boosting keeps its scores at the scale of the first step out of the
-        all-equal start, ~tie_step * tau (~1e-6); XGBoost holds margins in float32 around
-        its 0.5 start (resolution 6e-8), where such steps are a few rounding units: the
-        scores stop changing after ~10 trees (validation Spearman frozen) and its absolute
-        constants (lambda 1, min_child_weight 1) are meaningless next to Hessians of ~1e13.
-        In units of tie_step * tau the first step of row k is eta times the z-score of its
-        label's soft rank in its group, as for a regression, and the per-row Hessians are
-        O(m_g^2 / 4) instead of O(1e13).  LightGBM (float64 from 0, lambda_l2 0) trains the
-        same ranking in any unit (measured identical), so "auto" leaves it at 1.
-        For :class:`CombinedLoss` only the Spearman term is read in units of u (the MSE term
-        stays on the labels' scale); with its default ``balance="rows"``, "auto" is u on
-        every host.
-        Measured on chem97 (BENCHMARKS.md, RESULTS.md).
+        step by tau (trains worse; kept for comparison).
+    tie_step : None (default) or a positive number: floor D^2 of the Gauss-Newton diagonal at
+        tie_step sqrt(1e-7 B m) (m - 1) / 4, which makes the first step out of all-equal
+        scores about tie_step * tau.  Such a step lands far past the loss's own scale and
+        trains worse (docs/spearman.md); kept so that models built with it can be rebuilt.
+    score_unit : "auto" (default), None or a positive number u: how the hosts read their
+        margins (``grad_hess`` and ``loss`` are not affected).  A number: the host receives
+        the derivatives of s -> l(u s), u grad(u s) and u^2 hess(u s); None: u = 1.
+        "auto": each group g is read in its own unit u_g and its derivatives are multiplied
+        by its number of valid rows m_g, i.e. the host receives the derivatives of
+        F -> m_g l_g(u_g F), with
+
+        .. math::
+            u_g = \frac{4\tau}{m_g} \sqrt{\frac{10^{-7}}{B_g}} \frac{1}{\sqrt{m_g}},
+            \quad B_g = \sum_{i \in g} \tilde b_i^2 .
+
+        Why.  Near ties the soft ranks are linear, a = m s~ / (4 tau), and the loss is
+        -wbar N / sqrt(A B + 1e-7): while A B << 1e-7 it is the covariance of the scores
+        with the labels' soft ranks (linear in the scores, every tree adds up as in a
+        regression); once A B >> 1e-7 it is the scale-free correlation, whose Newton steps
+        are a fixed share of the current spread, so each new tree rotates the model by the
+        learning rate and older trees are forgotten (the model stalled at a worse per-group
+        Spearman than regression's, and its held-out Spearman fell with more rounds).  u_g
+        puts that crossover at margins of standard deviation 1 in every group: the first
+        step of row k is eta times the z-score of its label's soft rank and its Hessian is
+        its weight, as in a regression on standardised targets, and XGBoost's absolute
+        constants (base score 0.5, lambda 1, min_child_weight 1, float32 margins) mean what
+        they mean for ``reg:squarederror``.  The soft ranks of the margins then stay in
+        their linear range (tau_g = tau / u_g is ~1e9 margin units): on the hosts the
+        objective is the Pearson correlation of the margins with the labels' soft ranks,
+        turned from covariance into correlation by the 1e-7.  Measured (docs/spearman.md,
+        RESULTS.md): held-out per-era Spearman on generated eras and per-school Spearman on
+        chem97 at or above the hosts' regression.  Groups whose labels are all equal have
+        no correlation to learn and keep u = 1.  With ``hessian="pair_magnitude"``, whose
+        steps are bounded by tau in score units, "auto" is u = 1.
     method : how the same loss is evaluated.  "exact": every pair, O(n_g^2) per group.
         "windowed": sort each group, merge exact ties into blocks, and evaluate only pairs
         closer than 37.5 tau (beyond, sigma is 0 or 1 to double precision and sigma' < 6e-17),
@@ -100,14 +113,14 @@ class SoftSpearman(Objective):
     quadratic = True
 
     def __init__(self, regularization_strength: float = 1e-3,
-                 hessian: str = "gauss_newton", tie_step: float = 1e-3,
+                 hessian: str = "gauss_newton", tie_step: float | None = None,
                  method: str = "auto", score_unit: float | str | None = "auto",
                  device: str = "cpu") -> None:
         self.device = check_device(device)
         self.regularization_strength = check_positive(regularization_strength,
                                                       "regularization_strength")
         self.hessian = check_choice(hessian, "hessian", tuple(_SPEARMAN_HESSIANS))
-        self.tie_step = check_positive(tie_step, "tie_step")
+        self.tie_step = None if tie_step is None else check_positive(tie_step, "tie_step")
         self.method = check_choice(method, "method", tuple(_SPEARMAN_METHODS))
         if isinstance(score_unit, str):
             check_choice(score_unit, "score_unit", ("auto",))
@@ -115,20 +128,46 @@ class SoftSpearman(Objective):
             score_unit = check_positive(score_unit, "score_unit")
         self.score_unit = score_unit
 
-    def host_score_unit(self, host: str) -> float:
-        """The unit u of the margins under ``host`` ("xgboost", "xgboost_sklearn",
-        "lightgbm" or "sklearn"): the host receives the derivatives of s -> l(u s)."""
-        unit = getattr(self, "score_unit", None)
-        if unit == "auto":
-            if host in ("xgboost", XGBOOST_SKLEARN):
-                return self.tie_step * self.regularization_strength
-            return 1.0
-        return 1.0 if unit is None else float(unit)
+    #: Standard deviation of the margins at the covariance-to-correlation crossover under
+    #: ``score_unit="auto"`` (see the class docstring).
+    HOST_SD: ClassVar[float] = 1.0
 
     def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
         xp = self._backend()
-        grad, hess = self._grad_hess(b, xp, self.host_score_unit(host))
+        unit = getattr(self, "score_unit", None)
+        if unit != "auto" or self.hessian != "gauss_newton":
+            grad, hess = self._grad_hess(b, xp, 1.0 if unit in (None, "auto") else float(unit))
+            return xp.for_host(grad, hess, host)
+        row_unit, grad_scale, hess_scale = self._host_units(b)
+        grad, hess = self._grad_hess(replace(b, scores=b.scores * row_unit), xp)
+        xp.run(xp.kernels.scaling.scale_rows_inplace, grad, hess, xp.put(grad_scale),
+               xp.put(hess_scale))
         return xp.for_host(grad, hess, host)
+
+    def _host_units(self, b: Batch) -> tuple[F64, F64, F64]:
+        """Per row: the group's unit u_g, m_g u_g and m_g u_g^2 (``score_unit="auto"``),
+        from the labels' soft ranks; computed once per host data set."""
+        tau = self.regularization_strength
+        key = ("spearman_units", tau, self.HOST_SD)
+        hit = b.derived.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        ranks = np.empty(b.n_rows)
+        launch(_sp.spearman_label_ranks, b.labels, b.valid, b.offsets, tau, ranks)
+        sizes = np.diff(b.offsets)
+        group = np.repeat(np.arange(sizes.size), sizes)
+        big_b = np.bincount(group, np.where(b.valid, ranks * ranks, 0.0), sizes.size)
+        m = np.bincount(group, b.valid, sizes.size)
+        learnable = big_b > 0.0
+        safe_b = np.where(learnable, big_b, 1.0)
+        safe_m = np.maximum(m, 1.0)
+        unit = np.where(learnable, 4.0 * tau * np.sqrt(_sp.CORR_EPS / safe_b)
+                        / (self.HOST_SD * safe_m * np.sqrt(safe_m)), 1.0)
+        footing = np.where(learnable, safe_m, 1.0)
+        out = (unit[group], (footing * unit)[group], (footing * unit * unit)[group])
+        b.derived[key] = out
+        return out
+
 
     def _quadratic_cost(self) -> bool:
         return self.method == "exact"
@@ -187,7 +226,8 @@ class SoftSpearman(Objective):
         grad, hess = xp.outputs(b, b.n_rows)
         xp.run(xp.kernels.spearman.spearman_grad_hess, d.scores, d.labels, d.weights, d.valid,
                d.offsets, self.regularization_strength, _SPEARMAN_HESSIANS[self.hessian],
-               self.tie_step, _SPEARMAN_METHODS[self.method], self._ranks_on(b, xp), grad, hess)
+               self.tie_step or 0.0, _SPEARMAN_METHODS[self.method], self._ranks_on(b, xp),
+               grad, hess)
         if unit != 1.0:
             xp.scale_inplace(grad, unit, 0.0)
             xp.scale_inplace(hess, unit * unit, HESSIAN_FLOOR)
@@ -223,7 +263,7 @@ class CombinedLoss(SoftSpearman):
             \lambda_g = \frac{\sum_{i \in g} w_i}{\sum_{i \in g} h^{sp}_i},
 
         g^sp, h^sp the soft Spearman derivatives with the margins read in units of
-        u = tie_step * tau on every host (see ``score_unit``; there the soft ranks are linear
+        u = 1e-3 tau on every host (``score_unit="auto"``; there the soft ranks are linear
         in the scores and the term is the per-group Pearson correlation of the scores with
         the labels' soft ranks).  lambda_g, a constant per group and round, makes the Spearman
         term's Hessian sum to the group's weight, like the MSE term's: each row counts once
@@ -239,8 +279,13 @@ class CombinedLoss(SoftSpearman):
         LightGBM: 100 rounds, 10 splits, 0.5856 / 0.6031 against 0.5760 / 0.5928 with None and
         0.5854 / 0.6011 for the built-in regression; with early stopping (5 folds) 0.6016 /
         0.6065 against regression's 0.6007 / 0.6020.
-    regularization_strength, hessian, tie_step, method, score_unit, device : as in
-        :class:`SoftSpearman`.
+    tie_step : as in :class:`SoftSpearman`, but 1e-3 by default (measured better here than
+        None: the MSE term anchors the scale, docs/spearman.md).
+    score_unit : "auto" (default): the Spearman term's margins are read in units of
+        u = 1e-3 tau (the derivatives of s -> MSE(s) + l^sp(u s)) on every host with
+        ``balance="rows"``, under XGBoost only with ``balance=None``; None: u = 1; a positive
+        number: that u.
+    regularization_strength, hessian, method, device : as in :class:`SoftSpearman`.
 
     Examples
     --------
@@ -253,7 +298,7 @@ class CombinedLoss(SoftSpearman):
 
     def __init__(self, mse_weight: float = 2.0, spearman_weight: float = 1.0,
                  regularization_strength: float = 1e-3,
-                 hessian: str = "gauss_newton", tie_step: float = 1e-3,
+                 hessian: str = "gauss_newton", tie_step: float | None = 1e-3,
                  method: str = "auto", score_unit: float | str | None = "auto",
                  balance: str | None = "rows", device: str = "cpu") -> None:
         super().__init__(regularization_strength, hessian, tie_step, method, score_unit, device)
@@ -272,16 +317,26 @@ class CombinedLoss(SoftSpearman):
         # objects pickled before ``balance`` existed gave the hosts the loss's derivatives
         super().__setstate__({"balance": None, **state})
 
+    #: The unit of the Spearman term's margins under ``score_unit="auto"``, in units of tau.
+    AUTO_UNIT: ClassVar[float] = 1e-3
+
     def host_score_unit(self, host: str) -> float:
-        if getattr(self, "balance", None) == "rows" and self.score_unit == "auto":
-            return self.tie_step * self.regularization_strength
-        return super().host_score_unit(host)
+        """The unit u of the Spearman term's margins under ``host`` ("xgboost",
+        "xgboost_sklearn", "lightgbm" or "sklearn"): ``score_unit``, with "auto"
+        u = 1e-3 tau (the soft ranks are then linear in margins on the labels' scale) on
+        every host with ``balance="rows"``, and under XGBoost only with ``balance=None``."""
+        unit = self.score_unit
+        if unit == "auto":
+            rows = getattr(self, "balance", None) == "rows"
+            if rows or host in ("xgboost", XGBOOST_SKLEARN):
+                return self.AUTO_UNIT * self.regularization_strength
+            return 1.0
+        return 1.0 if unit is None else float(unit)
 
     def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
-        if getattr(self, "balance", None) is None:
-            return super()._host_grad_hess(b, host)
         xp = self._backend()
-        grad, hess = self._grad_hess(b, xp, self.host_score_unit(host), balanced=True)
+        grad, hess = self._grad_hess(b, xp, self.host_score_unit(host),
+                                     balanced=getattr(self, "balance", None) == "rows")
         return xp.for_host(grad, hess, host)
 
     def _rows_per_group(self, b: Batch) -> F64:
