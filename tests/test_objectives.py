@@ -3,7 +3,6 @@ differences, Hessians, registry-driven invariances, input validation and input t
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from typing import Any
