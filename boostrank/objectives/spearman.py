@@ -148,7 +148,7 @@ class SoftSpearman(Objective):
         """Per row: the group's unit u_g, m_g u_g and m_g u_g^2 (``score_unit="auto"``),
         from the labels' soft ranks; computed once per host data set."""
         tau = self.regularization_strength
-        key = ("spearman_units", tau, self.HOST_SD)
+        key = f"spearman_units:{tau!r}:{self.HOST_SD!r}"
         hit = b.derived.get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
