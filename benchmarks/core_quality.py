@@ -1,21 +1,35 @@
-"""Held-out quality of every boostrank objective against the hosts' built-ins, default trees.
+"""Held-out quality of boostrank's objectives against each host's built-in, default trees.
 
-    python benchmarks/core_quality.py [--rounds 100] [--seeds 0 1 2] [--only mq2008,chem97,wine]
+    python benchmarks/core_quality.py                 # print the table (~20 min on 2 cores)
+    python benchmarks/core_quality.py --write         # and put it into RESULTS.md
+    python benchmarks/core_quality.py --only eras,wine --rounds 100
 
-* MQ2008 Fold 1 (train S1-S3, test S5): NDCG@10 (LETOR convention: a query with no relevant
-  document scores 0), against XGBoost ``rank:ndcg`` (and LightGBM ``lambdarank``).
-* chem97, schools as groups (a seeded 20% of schools held out): mean per-school Spearman
-  against ``reg:squarederror`` / LightGBM ``regression``.
-* wine quality (labels 3..9 -> 0..6, stratified 20% held out): RPS against
-  ``multi:softprob`` / LightGBM ``multiclass``.
+Every model uses the host's default tree parameters (XGBoost eta 0.3, depth 6; LightGBM
+learning rate 0.1, 31 leaves) and the same number of rounds; nothing is tuned on the test
+splits.  Per task, five splits:
 
-Every model uses the host's default tree parameters and the same number of rounds.
+* ``eras``: ``make_eras(120 eras, era size 100/150/200/250/300, seed 0..4)``, the first 80 eras
+  train, the last 40 test; mean per-era Spearman.  Targets are within-era rank quantiles: only
+  within-era order can be learned.
+* ``chem97``: A-level chemistry by school, a seeded 20% of the schools held out; mean
+  per-school Spearman (regression also learns from the spread between schools).
+* ``wine``, ``anes96``: stratified 20% held out; ``ordinal``: ``make_ordinal(6000 rows,
+  7 classes, seed 0..4)``, the last 1,200 rows held out; RPS (lower is better).
+* ``mq2008``: LETOR folds 1-5 (train on parts k, k+1, k+2, test on k+4); NDCG@10, a query
+  without a relevant document scoring 0.
+
+Each row gives the mean over the splits, the mean paired difference to the host's built-in
+(positive = boostrank better, whatever the metric's direction), its t statistic
+(mean / (sd / sqrt(5))) and on how many splits boostrank was better.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
@@ -24,135 +38,132 @@ import xgboost as xgb
 from _data import letor_fold, load, sizes_of, split_groups, stratified_split
 
 import boostrank as br
+from boostrank.datasets import make_eras, make_ordinal
+
+RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
+BEGIN, END = "<!-- core_quality:begin -->", "<!-- core_quality:end -->"
+Split = tuple[Any, ...]  # (x, y, sizes or None, x_test, y_test, test sizes or None)
 
 
-def xgb_fit_predict(params: dict[str, Any], obj: Any, train: tuple, test_x: np.ndarray,
-                    rounds: int, seed: int) -> np.ndarray:
-    x, y, sizes = train
-    dtrain = xgb.DMatrix(x, y, group=sizes) if sizes is not None else xgb.DMatrix(x, y)
-    p = {"seed": seed, "nthread": 2, **params}
-    if obj is not None:
-        p["disable_default_eval_metric"] = 1
-    bst = xgb.train(p, dtrain, num_boost_round=rounds, obj=obj)
-    return bst.predict(xgb.DMatrix(test_x), output_margin=True)
+# --------------------------------------------------------------------------- data
+def eras_splits() -> Iterator[Split]:
+    for seed, size in enumerate((100, 150, 200, 250, 300)):
+        d = make_eras(n_eras=120, era_size=size, seed=seed)
+        n = 80 * size
+        yield d["X"][:n], d["y"][:n], d["group"][:80], d["X"][n:], d["y"][n:], d["group"][80:]
 
 
-def lgb_fit_predict(params: dict[str, Any], train: tuple, test_x: np.ndarray, rounds: int,
-                    seed: int) -> np.ndarray:
-    x, y, sizes = train
-    ds = lgb.Dataset(x, y, group=sizes)
-    p = {"verbose": -1, "seed": seed, "num_threads": 2, **params}
-    bst = lgb.train(p, ds, num_boost_round=rounds)
-    return bst.predict(test_x, raw_score=True)
-
-
-def ranking_contenders() -> list[tuple[str, str, Any]]:
-    """(library, label, objective: built-in name or boostrank object)."""
-    objs: list[tuple[str, Any]] = [
-        ("pairwise_soft_zero_one", br.pairwise_soft_zero_one),
-        ("pairwise_soft_zero_one(hessian=exact)", br.PairwiseSoftZeroOne(hessian="exact")),
-        ("pairwise_soft_zero_one(ndcg)", br.PairwiseSoftZeroOne(lambda_weight="ndcg")),
-        ("pairwise_logistic", br.pairwise_logistic),
-        ("pairwise_logistic(ndcg)", br.PairwiseLogistic(lambda_weight="ndcg")),
-        ("softmax_ranking", br.softmax_ranking),
-    ]
-    out: list[tuple[str, str, Any]] = [("xgboost", "rank:ndcg", "rank:ndcg"),
-                                       ("xgboost", "rank:pairwise", "rank:pairwise")]
-    out += [("xgboost", name, o) for name, o in objs]
-    out += [("lightgbm", "lambdarank", "lambdarank"), ("lightgbm", "rank_xendcg", "rank_xendcg")]
-    out += [("lightgbm", name, o) for name, o in objs]
-    return out
-
-
-def run_mq2008(rounds: int, seeds: list[int]) -> list[tuple[str, str, str, float, float, float]]:
-    fold = letor_fold("mq2008", 1)
-    train, (xt, yt, gt) = fold["train"], fold["test"]
-    rows = []
-    for lib, label, obj in ranking_contenders():
-        vals, secs = [], []
-        for seed in seeds[:1]:  # no subsampling: the fits do not depend on the seed
-            t0 = time.perf_counter()
-            if lib == "xgboost":
-                builtin = isinstance(obj, str)
-                pred = xgb_fit_predict({"objective": obj} if builtin else {},
-                                       None if builtin else obj, train, xt, rounds, seed)
-            else:
-                pred = lgb_fit_predict({"objective": obj}, train, xt, rounds, seed)
-            secs.append(time.perf_counter() - t0)
-            vals.append(br.ndcg(yt, pred, group=gt, k=10))
-        rows.append(("mq2008 NDCG@10", lib, label, float(np.mean(vals)), float(np.std(vals)),
-                     float(np.mean(secs))))
-    return rows
-
-
-def run_chem97(rounds: int, seeds: list[int]) -> list[tuple[str, str, str, float, float, float]]:
+def chem97_splits() -> Iterator[Split]:
     d = load("chem97")
-    x, y, sizes = d["X"], d["y"].astype(np.float64), d["group"]
-    contenders: list[tuple[str, str, Any]] = [
-        ("xgboost", "reg:squarederror", "reg:squarederror"),
-        ("xgboost", "soft_spearman", br.soft_spearman),
-        ("xgboost", "soft_spearman(pair_magnitude)", br.SoftSpearman(hessian="pair_magnitude")),
-        ("xgboost", "combined_loss", br.combined_loss),
-        ("lightgbm", "regression", "regression"),
-        ("lightgbm", "soft_spearman", br.soft_spearman),
-        ("lightgbm", "soft_spearman(pair_magnitude)", br.SoftSpearman(hessian="pair_magnitude")),
-        ("lightgbm", "combined_loss", br.combined_loss),
-    ]
-    rows = []
-    for lib, label, obj in contenders:
-        vals, secs = [], []
-        for seed in seeds:
-            test = split_groups(sizes, 0.2, seed)
-            tr_sizes, te_sizes = sizes_of(d["qid"][~test]), sizes_of(d["qid"][test])
-            train = (x[~test], y[~test], tr_sizes)
-            t0 = time.perf_counter()
-            if lib == "xgboost":
-                builtin = isinstance(obj, str)
-                pred = xgb_fit_predict({"objective": obj} if builtin else {},
-                                       None if builtin else obj,
-                                       train if not builtin else (x[~test], y[~test], None),
-                                       x[test], rounds, seed)
-            else:
-                pred = lgb_fit_predict({"objective": obj},
-                                       train if not isinstance(obj, str) else
-                                       (x[~test], y[~test], None), x[test], rounds, seed)
-            secs.append(time.perf_counter() - t0)
-            vals.append(br.spearman(y[test], pred, group=te_sizes))
-        rows.append(("chem97 Spearman", lib, label, float(np.mean(vals)), float(np.std(vals)),
-                     float(np.mean(secs))))
-    return rows
+    x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
+    for seed in range(5):
+        test = split_groups(sizes, 0.2, seed)
+        yield (x[~test], y[~test], sizes_of(qid[~test]), x[test], y[test],
+               sizes_of(qid[test]))
 
 
-def run_wine(rounds: int, seeds: list[int]) -> list[tuple[str, str, str, float, float, float]]:
-    d = load("wine_quality")
-    x, y = d["X"], d["y"].astype(np.float64) - 3
-    k = 7
-    contenders: list[tuple[str, str, Any]] = [
-        ("xgboost", "multi:softprob", "multi:softprob"),
-        ("xgboost", "rps", br.rps),
-        ("xgboost", "rps(hessian=exact)", br.RankedProbabilityScore(hessian="exact")),
-        ("lightgbm", "multiclass", "multiclass"),
-        ("lightgbm", "rps", br.rps),
-        ("lightgbm", "rps(hessian=exact)", br.RankedProbabilityScore(hessian="exact")),
-    ]
-    rows = []
-    for lib, label, obj in contenders:
-        vals, secs = [], []
-        for seed in seeds:
+def ordinal_splits(name: str) -> Callable[[], Iterator[Split]]:
+    def splits() -> Iterator[Split]:
+        if name == "ordinal":
+            for seed in range(5):
+                d = make_ordinal(n_samples=6000, n_classes=7, seed=seed)
+                yield d["X"][:4800], d["y"][:4800], None, d["X"][4800:], d["y"][4800:], None
+            return
+        d = load(name)
+        x, y = d["X"], d["y"].astype(np.float64)
+        y = y - y.min()  # wine quality 3..9 -> 0..6
+        for seed in range(5):
             test = stratified_split(y, 0.2, seed)
+            yield x[~test], y[~test], None, x[test], y[test], None
+
+    return splits
+
+
+def mq2008_splits() -> Iterator[Split]:
+    for fold in range(1, 6):
+        f = letor_fold("mq2008", fold)
+        (x, y, g), (xt, yt, gt) = f["train"], f["test"]
+        yield x, y, g, xt, yt, gt
+
+
+# --------------------------------------------------------------------------- fitting
+def fit_predict(host: str, objective: Any, split: Split, rounds: int, grouped: bool,
+                n_classes: int | None) -> np.ndarray:
+    """Train on the split's training part and return raw margins on its test part.
+    ``grouped``: pass the groups (ranking and per-group objectives; a built-in regression
+    or multi-class objective trains without them)."""
+    x, y, sizes, xt, _, _ = split
+    extra: dict[str, Any] = {} if n_classes is None else {"num_class": n_classes}
+    group = sizes if grouped else None
+    if host == "xgboost":
+        params: dict[str, Any] = {"nthread": 2, "seed": 0, **extra}
+        obj = None
+        if isinstance(objective, str):
+            params["objective"] = objective
+        else:
+            params["disable_default_eval_metric"] = 1
+            obj = objective
+        bst = xgb.train(params, xgb.DMatrix(x, y, group=group), rounds, obj=obj)
+        return np.asarray(bst.predict(xgb.DMatrix(xt), output_margin=True))
+    params = {"objective": objective, "verbose": -1, "num_threads": 2, "seed": 0, **extra}
+    model = lgb.train(params, lgb.Dataset(x, y, group=group), rounds)
+    return np.asarray(model.predict(xt, raw_score=True))
+
+
+# --------------------------------------------------------------------------- tasks
+def spearman_score(split: Split, pred: np.ndarray) -> float:
+    return float(br.spearman(split[4], pred, group=split[5]))
+
+
+def rps_score(split: Split, pred: np.ndarray) -> float:
+    return float(br.rps_score(split[4], pred, input="margin"))
+
+
+def ndcg_score(split: Split, pred: np.ndarray) -> float:
+    return float(br.ndcg(split[4], pred, group=split[5], k=10))
+
+
+#: name -> (metric label, higher is better, splits, score, classes, built-ins, boostrank's)
+TASKS: dict[str, tuple[str, bool, Callable[[], Iterator[Split]], Callable[..., float],
+                       int | None, dict[str, str], list[tuple[str, Any]]]] = {
+    "eras": ("per-era Spearman", True, eras_splits, spearman_score, None,
+             {"xgboost": "reg:squarederror", "lightgbm": "regression"},
+             [("soft_spearman", br.soft_spearman), ("combined_loss", br.combined_loss)]),
+    "chem97": ("per-school Spearman", True, chem97_splits, spearman_score, None,
+               {"xgboost": "reg:squarederror", "lightgbm": "regression"},
+               [("soft_spearman", br.soft_spearman), ("combined_loss", br.combined_loss)]),
+    "wine": ("RPS", False, ordinal_splits("wine_quality"), rps_score, 7,
+             {"xgboost": "multi:softprob", "lightgbm": "multiclass"}, [("rps", br.rps)]),
+    "anes96": ("RPS", False, ordinal_splits("anes96"), rps_score, 7,
+               {"xgboost": "multi:softprob", "lightgbm": "multiclass"}, [("rps", br.rps)]),
+    "ordinal": ("RPS", False, ordinal_splits("ordinal"), rps_score, 7,
+                {"xgboost": "multi:softprob", "lightgbm": "multiclass"}, [("rps", br.rps)]),
+    "mq2008": ("NDCG@10", True, mq2008_splits, ndcg_score, None,
+               {"xgboost": "rank:ndcg", "lightgbm": "lambdarank"},
+               [("softmax_ranking", br.softmax_ranking),
+                ("pairwise_soft_zero_one", br.pairwise_soft_zero_one)]),
+}
+
+
+def run_task(name: str, rounds: int) -> list[str]:
+    label, higher, splits, score, n_classes, builtins, ours = TASKS[name]
+    ranking = name == "mq2008"
+    rows = []
+    data = list(splits())
+    for host in ("xgboost", "lightgbm"):
+        base = [score(s, fit_predict(host, builtins[host], s, rounds, ranking, n_classes))
+                for s in data]
+        rows.append(f"| {name} | {label} | {host} | {builtins[host]} | {np.mean(base):.4f} "
+                    "| | | |")
+        for obj_name, obj in ours:
             t0 = time.perf_counter()
-            if lib == "xgboost":
-                builtin = isinstance(obj, str)
-                params = {"num_class": k, **({"objective": obj} if builtin else {})}
-                pred = xgb_fit_predict(params, None if builtin else obj,
-                                       (x[~test], y[~test], None), x[test], rounds, seed)
-            else:
-                pred = lgb_fit_predict({"objective": obj, "num_class": k},
-                                       (x[~test], y[~test], None), x[test], rounds, seed)
-            secs.append(time.perf_counter() - t0)
-            vals.append(br.rps_score(y[test], pred, input="margin"))
-        rows.append(("wine RPS (lower is better)", lib, label, float(np.mean(vals)),
-                     float(np.std(vals)), float(np.mean(secs))))
+            vals = [score(s, fit_predict(host, obj, s, rounds, True, n_classes)) for s in data]
+            diff = (np.array(vals) - np.array(base)) * (1 if higher else -1)
+            t = diff.mean() / (diff.std(ddof=1) / np.sqrt(diff.size)) if diff.std() else 0.0
+            rows.append(f"| {name} | {label} | {host} | {obj_name} | {np.mean(vals):.4f} "
+                        f"| {diff.mean():+.4f} | {t:+.1f} | {(diff > 0).sum()} of "
+                        f"{diff.size} |")
+            print(f"  {name} {host} {obj_name}: {time.perf_counter() - t0:.0f} s", flush=True)
     return rows
 
 
@@ -160,19 +171,32 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=100)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                    help="chem97 / wine splits (MQ2008 Fold 1 is deterministic: first seed only)")
-    ap.add_argument("--only", default="mq2008,chem97,wine")
+    ap.add_argument("--only", default=",".join(TASKS), help="comma-separated tasks")
+    ap.add_argument("--write", action="store_true",
+                    help=f"replace the table between {BEGIN} and {END} in RESULTS.md")
     args = ap.parse_args()
-    runners = {"mq2008": run_mq2008, "chem97": run_chem97, "wine": run_wine}
-    print(f"rounds={args.rounds} seeds={args.seeds} xgboost {xgb.__version__} "
-          f"lightgbm {lgb.__version__} boostrank {br.__version__}")
-    print("| task | library | objective | mean | std over seeds | seconds/fit |")
-    print("|---|---|---|---|---|---|")
+    header = [f"`python benchmarks/core_quality.py` ({time.strftime('%Y-%m-%d')}; "
+              f"boostrank {br.__version__}, xgboost {xgb.__version__}, "
+              f"lightgbm {lgb.__version__}; {args.rounds} rounds, default trees, 5 splits "
+              "each; difference = boostrank minus built-in, sign flipped for RPS so that "
+              "positive is better)", "",
+              "| task | metric | host | objective | mean | difference | t | better on |",
+              "|---|---|---|---|---|---|---|---|"]
+    rows: list[str] = []
     for name in args.only.split(","):
-        for task, lib, label, mean, std, sec in runners[name](args.rounds, args.seeds):
-            print(f"| {task} | {lib} | {label} | {mean:.4f} | {std:.4f} | {sec:.2f} |",
-                  flush=True)
+        rows += run_task(name, args.rounds)
+    table = "\n".join(header + rows)
+    print(table)
+    if args.write:
+        text = RESULTS.read_text()
+        block = f"{BEGIN}\n{table}\n{END}"
+        if BEGIN in text:
+            text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text,
+                          flags=re.S)
+        else:
+            text += f"\n{block}\n"
+        RESULTS.write_text(text)
+        print(f"written to {RESULTS}")
 
 
 if __name__ == "__main__":
