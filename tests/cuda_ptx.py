@@ -53,6 +53,7 @@ KERNELS = [
     (rps._grad_hess_rows, (F2, F1, F1, B1, FLT, INT, F2, F2)),
     (scaling._scale_groups, (F1, F1, I1, FLT)),
     (scaling._scale_floor, (F1, FLT, FLT)),
+    (scaling._scale_rows, (F1, F1, F1, F1)),
     (spearman._count_terms, (F1, B1, F2)),
     (spearman._centred_soft_ranks, (F1, F1, B1, B1, I1, FLT, F2, F1, F1, F2)),
     (spearman._loss_from_parts, (F2, F2, F1)),

@@ -633,8 +633,12 @@ def test_host_calls_agree_with_cpu(obj: Any, host: str) -> None:
         np.testing.assert_allclose(g_gpu, np.float32(g_cpu), rtol=1e-6, atol=1e-30)
         np.testing.assert_allclose(h_gpu, np.float32(h_cpu), rtol=1e-6)
     else:
-        assert_agree(g_gpu, g_cpu, spearman_window_tolerance(obj))
-        assert_agree(h_gpu, h_cpu, spearman_window_tolerance(obj))
+        # SoftSpearman's host units put the soft ranks at m/2 plus ~1e-7, where the two
+        # summation orders differ by ~1e-7 relative (documented)
+        auto = type(obj) is br.SoftSpearman and obj.hessian == "gauss_newton"
+        rtol = 1e-6 if auto else spearman_window_tolerance(obj)
+        assert_agree(g_gpu, g_cpu, rtol)
+        assert_agree(h_gpu, h_cpu, rtol)
 
 
 @pytest.mark.parametrize("host", ["xgboost", "lightgbm"])
