@@ -143,6 +143,7 @@ REGISTRY = [
     pytest.param(br.CombinedLoss(regularization_strength=TAU, method="windowed"),
                  id="combined-windowed"),
     pytest.param(br.RankedProbabilityScore(), id="rps"),
+    pytest.param(br.RankedProbabilityScore(hessian="gauss_newton"), id="rps-gn"),
     pytest.param(br.RankedProbabilityScore(normalize=True, hessian="exact"),
                  id="rps-normalized-exacthess"),
 ]
@@ -217,9 +218,11 @@ def ref_loss(obj: Any, y, s, offsets, w=None, where=None, reduction="mean"):
 def ref_hess(obj: Any, y, s, offsets, w=None, where=None) -> np.ndarray:
     """The documented Hessian (exact or surrogate), floored."""
     if is_rps(obj):
-        if obj.hessian != "gauss_newton":
-            raise ValueError("no closed-form reference for the exact RPS Hessian")
-        return ref.rps_hess_gauss_newton(s, y, w, where, normalize=obj.normalize)
+        if obj.hessian == "gershgorin":
+            return ref.rps_hess_gershgorin(s, y, w, where, normalize=obj.normalize)
+        if obj.hessian == "gauss_newton":
+            return ref.rps_hess_gauss_newton(s, y, w, where, normalize=obj.normalize)
+        raise ValueError("no closed-form reference for the exact RPS Hessian")
     if isinstance(obj, br.CombinedLoss):
         return ref.combined_hess(s, y, offsets, w, where, tau=obj.regularization_strength,
                                  mse_weight=obj.mse_weight, spearman_weight=obj.spearman_weight,

@@ -333,6 +333,36 @@ def rps_hess_gauss_newton(margins, labels, weights=None, where=None, *,
     return np.vectorize(floor_hess)(h)
 
 
+
+def rps_gauss_newton_matrix(z, weight: float = 1.0, scale: float = 1.0) -> np.ndarray:
+    """The (K, K) Gauss-Newton matrix 2 w J^T J of one row's RPS, built from the Jacobian
+    J_kc = dP_k / dz_c = p_c ([c <= k] - P_k), k = 0..K-2, entry by entry."""
+    p = softmax_row(list(z))
+    n_classes = len(p)
+    cum = np.cumsum(p)
+    jac = np.zeros((n_classes - 1, n_classes))
+    for kk in range(n_classes - 1):
+        for c in range(n_classes):
+            jac[kk, c] = p[c] * ((1.0 if c <= kk else 0.0) - cum[kk])
+    return 2.0 * scale * weight * jac.T @ jac
+
+
+def rps_hess_gershgorin(margins, labels, weights=None, where=None, *,
+                        normalize=False) -> np.ndarray:
+    """Row sums of |H_cc'| of each row's Gauss-Newton matrix (``rps_gauss_newton_matrix``);
+    floored."""
+    z = np.asarray(margins, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    n, n_classes = z.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    scale = 1.0 / (n_classes - 1) if normalize else 1.0
+    h = np.zeros((n, n_classes))
+    for i in range(n):
+        if (where is not None and not where[i]) or y[i] < 0:
+            continue
+        h[i] = np.abs(rps_gauss_newton_matrix(z[i], w[i], scale)).sum(axis=1)
+    return np.vectorize(floor_hess)(h)
+
 # --------------------------------------------------------------------------- reductions
 def reduce_rows(parts: np.ndarray, reduction: str) -> float | np.ndarray:
     """Row-wise losses: "mean" divides the sum by the number of rows passed."""

@@ -290,7 +290,7 @@ def test_exact_soft_zero_one_hessian_is_clipped_where_negative():
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["plain", "weighted-masked"])
 @pytest.mark.parametrize("obj", [p for p in REGISTRY if p.values[0].name != "rps"
-                                 or p.values[0].hessian == "gauss_newton"])
+                                 or p.values[0].hessian != "exact"])
 def test_hessian_matches_documented_formula(obj, weighted):
     d = data_for(obj, seed=14)
     w, where = (d.w, d.where) if weighted else (None, None)
@@ -738,10 +738,27 @@ def test_input_types_match_float64(obj, flavour):
 
 
 # =========================================================================== host conventions
+def _rps_host_factor(obj, host, n_classes):
+    """RPS's documented ``hessian_factor="auto"``: the Gershgorin bound reaches XGBoost as it
+    is and LightGBM times K / (2 (K - 1)); the Gauss-Newton and exact diagonals are doubled
+    under XGBoost; a number applies under every host."""
+    if obj.hessian_factor != "auto":
+        return obj.hessian_factor
+    xgboost = host in ("xgboost", "xgboost_sklearn")
+    if obj.hessian == "gershgorin":
+        return 1.0 if xgboost else n_classes / (2.0 * (n_classes - 1))
+    return 2.0 if xgboost else 1.0
+
+
 def _host_expected(obj, grad, hess, offsets, host="sklearn"):
     """What a host receives: ``grad_hess`` output, per-group LambdaMART-normalised when the
     objective's ``group_scale`` is "lambdarank", or "auto" under ``xgb.train``; then the
-    Hessian doubled under XGBoost (``hessian_factor="auto"``, ranking losses and RPS)."""
+    Hessian doubled under XGBoost (``hessian_factor="auto"``, ranking losses).  RPS: the
+    Hessian times ``_rps_host_factor``, floored.  ``host``: "xgboost", "xgboost_sklearn",
+    "lightgbm" or "sklearn" (LightGBM's sklearn API)."""
+    if is_rps(obj):
+        factor = _rps_host_factor(obj, host, hess.shape[1])
+        return grad, np.maximum(factor * hess, HESSIAN_FLOOR)
     scale = getattr(obj, "group_scale", None)
     if scale == "lambdarank" or (scale == "auto" and host == "xgboost"):
         grad, hess = ref.lambdarank_group_scale(grad, hess, offsets)
@@ -835,8 +852,7 @@ def test_xgboost_dmatrix_call(obj):
     if is_rps(obj):
         w = np.repeat(gw, d.sizes)
         dm.set_weight(w)
-        expected = obj.grad_hess(y, s, weight=w)
-        expected = expected[0], 2.0 * expected[1]  # XGBoost's Hessian convention
+        expected = _host_expected(obj, *obj.grad_hess(y, s, weight=w), None, host="xgboost")
     else:
         dm.set_group(d.sizes)
         dm.set_weight(gw)
@@ -859,14 +875,15 @@ def test_lightgbm_dataset_and_sklearn_calls(obj):
     w = np.repeat(gw, d.sizes)
     s64 = s.astype(np.float64)
     if is_rps(obj):
-        expected = obj.grad_hess(y, s64, weight=w)
+        g, h = obj.grad_hess(y, s64, weight=w)
+        expected = _host_expected(obj, g, h, None, host="lightgbm")
         ds = lgb.Dataset(np.zeros((d.n, 1)), label=y, weight=w, free_raw_data=False,
                          params={"verbose": -1})
-        got_xgb_sklearn = obj(y, s64, sample_weight=w)
-        assert_allclose(got_xgb_sklearn[0], expected[0], rtol=1e-12)
-        assert_allclose(got_xgb_sklearn[1], 2.0 * expected[1], rtol=1e-12)
-        got_lgb_sklearn = obj(y, s64, w, None)
-        assert_allclose(got_lgb_sklearn[1], expected[1], rtol=1e-12)
+        for got, host in ((obj(y, s64, sample_weight=w), "xgboost_sklearn"),
+                          (obj(y, s64, w, None), "sklearn")):
+            want = _host_expected(obj, g, h, None, host=host)
+            assert_allclose(got[0], want[0], rtol=1e-12)
+            assert_allclose(got[1], want[1], rtol=1e-12)
     else:
         if isinstance(obj, br.SoftSpearman):
             expected = _spearman_host_expected(obj, y, s64, group=d.sizes, weight=w,
@@ -1004,10 +1021,12 @@ def test_quadratic_objectives_warn_on_huge_single_group():
 
 # =========================================================================== host conventions (2)
 @pytest.mark.parametrize("obj", [br.pairwise_soft_zero_one, br.pairwise_logistic,
-                                 br.softmax_ranking, br.rps], ids=repr)
+                                 br.softmax_ranking,
+                                 br.RankedProbabilityScore(hessian="gauss_newton")], ids=repr)
 def test_hessian_factor_doubles_under_xgboost_only(obj):
     """hessian_factor="auto": XGBoost (DMatrix and its sklearn API) receives 2 x the Hessian
-    (after group_scale), LightGBM exactly grad_hess's; a number applies under every host."""
+    (after group_scale), LightGBM exactly grad_hess's; a number applies under every host
+    (RPS's Gershgorin bound: ``test_rps_gershgorin_host_hessian_factor``)."""
     xgb = pytest.importorskip("xgboost")
     lgb = pytest.importorskip("lightgbm")
     d = data_for(obj, seed=81)
@@ -1245,7 +1264,7 @@ def test_score_unit_is_validated(value):
         br.SoftSpearman(score_unit=value)
 
 
-@pytest.mark.parametrize("hessian", ["gauss_newton", "exact"])
+@pytest.mark.parametrize("hessian", ["gershgorin", "gauss_newton", "exact"])
 def test_rps_fortran_margins_read_in_place_same_values(hessian: str) -> None:
     """LightGBM passes multi-class scores as an (n, K) Fortran view of its buffer: RPS reads
     it without a C copy and returns Fortran-ordered arrays with the same values."""
@@ -1294,3 +1313,110 @@ def test_rps_kernel_finite_check_catches_every_position(value: float, layout: st
             obj(bad, dmatrix)  # xgb.train: the cached batch skips the Python-side check
     g, _ = obj.grad_hess(y, z)  # and clean margins pass
     assert np.isfinite(g).all()
+
+
+# =========================================================================== RPS Hessians
+def _rps_rows(seed: int, n: int, n_classes: int, scale: float):
+    """Random margins, labels with some -1 (ignored rows), row weights and a ``where`` mask."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, n_classes)) * scale
+    y = rng.integers(-1, n_classes, n).astype(np.float64)
+    return y, z, rng.uniform(0.3, 2.0, n), rng.random(n) > 0.15
+
+
+@pytest.mark.parametrize("normalize", [False, True], ids=["plain", "normalized"])
+@pytest.mark.parametrize(("n_classes", "scale"),
+                         [(2, 1.5), (3, 0.3), (5, 4.0), (7, 1.5), (30, 2.0), (30, 8.0)])
+def test_rps_gershgorin_hessian_matches_reference(n_classes, scale, normalize):
+    """The default Hessian, computed in O(K) per row, against sum_c' |H_cc'| of each row's
+    Gauss-Newton matrix built entry by entry, with weights, ``where`` and ignored labels."""
+    y, z, w, where = _rps_rows(31 + n_classes, 200, n_classes, scale)
+    obj = br.RankedProbabilityScore(normalize=normalize)
+    assert obj.hessian == "gershgorin"
+    _, hess = obj.grad_hess(y, z, weight=w, where=where)
+    expected = ref.rps_hess_gershgorin(z, y, w, where, normalize=normalize)
+    assert (expected > 10 * HESSIAN_FLOOR).sum() > hess.size // 10  # not all at the floor
+    assert_allclose(hess, expected, rtol=1e-9, atol=0)
+    assert (hess[~where | (y < 0)] == HESSIAN_FLOOR).all()
+
+
+@pytest.mark.parametrize(("n_classes", "scale"), [(2, 1.0), (4, 1.5), (10, 3.0), (30, 1.0)])
+def test_rps_gershgorin_hessian_bounds_the_gauss_newton_matrix(n_classes, scale):
+    """Per row, h_c >= H_cc and diag(h) - H is positive semi-definite (the diagonal Newton
+    step minimises an upper bound of the Gauss-Newton model)."""
+    y, z, w, _ = _rps_rows(41 + n_classes, 60, n_classes, scale)
+    y = np.abs(y)  # every row valid
+    _, hess = br.rps.grad_hess(y, z, weight=w)
+    _, diag = br.RankedProbabilityScore(hessian="gauss_newton").grad_hess(y, z, weight=w)
+    assert (hess >= diag).all()
+    assert (hess > 1.5 * diag).any()  # a bound, not the diagonal again
+    for i in range(y.size):
+        gap = np.diag(hess[i]) - ref.rps_gauss_newton_matrix(z[i], w[i])
+        assert np.linalg.eigvalsh(gap).min() >= -1e-12 * hess[i].max()
+
+
+def test_rps_gauss_newton_diagonal_alone_is_no_bound():
+    """Why the default changed: from all-equal margins (the hosts' start) the Gauss-Newton
+    matrix has large positive entries between neighbouring classes, so its diagonal alone
+    does not bound it (diag(H) - H has a negative eigenvalue) and the diagonal Newton step
+    overshoots; the Gershgorin bound is larger than that diagonal for every class."""
+    n_classes = 7
+    z = np.zeros((1, n_classes))
+    big_h = ref.rps_gauss_newton_matrix(z[0])
+    assert np.linalg.eigvalsh(np.diag(np.diag(big_h)) - big_h).min() < -0.1 * big_h.max()
+    _, diag = br.RankedProbabilityScore(hessian="gauss_newton").grad_hess([3], z)
+    _, bound = br.rps.grad_hess([3], z)
+    assert_allclose(diag[0], np.diag(big_h), rtol=1e-12)
+    assert_allclose(bound[0], np.abs(big_h).sum(axis=1), rtol=1e-12)
+    assert (bound > 1.5 * diag).all()
+
+
+def test_rps_gershgorin_two_classes_is_twice_the_gauss_newton_diagonal():
+    """K = 2: H = 2 w a [[1, -1], [-1, 1]] with a = (p_0 p_1)^2, so the bound is 4 w a, twice
+    the diagonal; XGBoost therefore gets the same Hessian from both (factors 1 and 2), and
+    LightGBM (K / (2 (K - 1)) = 1) twice what "gauss_newton" gives it."""
+    xgb = pytest.importorskip("xgboost")
+    lgb = pytest.importorskip("lightgbm")
+    y, z, w, _ = _rps_rows(51, 120, 2, 1.0)
+    y = np.abs(y)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    a = (p[:, 0] * p[:, 1]) ** 2
+    gn = br.RankedProbabilityScore(hessian="gauss_newton")
+    _, hess = br.rps.grad_hess(y, z, weight=w)
+    _, diag = gn.grad_hess(y, z, weight=w)
+    assert (diag > 10 * HESSIAN_FLOOR).all()
+    assert_allclose(hess, np.repeat(4.0 * w * a, 2).reshape(-1, 2), rtol=1e-12)
+    assert_allclose(hess, 2.0 * diag, rtol=1e-12)
+    z32 = z.astype(np.float32)
+    dm = xgb.DMatrix(np.zeros((y.size, 1)), label=y, weight=w)
+    assert_allclose(br.rps(z32, dm)[1], gn(z32, dm)[1], rtol=1e-12)
+    ds = lgb.Dataset(np.zeros((y.size, 1)), label=y, weight=w, free_raw_data=False,
+                     params={"verbose": -1}).construct()
+    assert_allclose(br.rps(z, ds)[1], 2.0 * gn(z, ds)[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4, 7])
+def test_rps_gershgorin_host_hessian_factor(n_classes):
+    """hessian_factor="auto" with the Gershgorin bound: XGBoost (``xgb.train``, its sklearn
+    API) gets it as it is, XGBoost's own multi-class convention; LightGBM (``lgb.train``, its
+    sklearn API) K / (2 (K - 1)) times it, its ``multiclass`` convention; a number multiplies
+    it under every host; the gradient is the same everywhere."""
+    xgb = pytest.importorskip("xgboost")
+    lgb = pytest.importorskip("lightgbm")
+    y, z, _, _ = _rps_rows(61 + n_classes, 150, n_classes, 1.5)
+    y = np.abs(y)
+    z32 = z.astype(np.float32)
+    z = z32.astype(np.float64)  # what both hosts see
+    g0, h0 = br.rps.grad_hess(y, z)
+    lightgbm_factor = n_classes / (2.0 * (n_classes - 1))
+    dm = xgb.DMatrix(np.zeros((y.size, 1)), label=y)
+    ds = lgb.Dataset(np.zeros((y.size, 1)), label=y, free_raw_data=False,
+                     params={"verbose": -1}).construct()
+    three = br.RankedProbabilityScore(hessian_factor=3.0)
+    for (g, h), factor in (((br.rps(z32, dm)), 1.0), ((br.rps(y, z)), 1.0),
+                           ((br.rps(z, ds)), lightgbm_factor),
+                           ((br.rps(y, z, None, None)), lightgbm_factor),
+                           ((three(z32, dm)), 3.0), ((three(z, ds)), 3.0)):
+        assert_allclose(g, g0, rtol=1e-12)
+        assert_allclose(h, np.maximum(factor * h0, HESSIAN_FLOOR), rtol=1e-12)
+    assert br.rps.host_hessian_factor("lightgbm", n_classes) == lightgbm_factor

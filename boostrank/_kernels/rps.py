@@ -6,13 +6,39 @@ p = softmax(z), P_k = p_0 + ... + p_k, O_k = [k >= y], e_k = P_k - O_k (k = 0..K
     dP_k / dz_c = p_c ([c <= k] - P_k)
     dl/dz_c = 2 w p_c (E_c - S),   E_c = sum_{k >= c} e_k,   S = sum_k e_k P_k
 
-Hessian choices (the exact one is indefinite):
+The Gauss-Newton matrix H = 2 w J^T J, J_kc = dP_k/dz_c, is, for c <= c',
 
-* GAUSS_NEWTON: 2 w sum_k (dP_k/dz_c)^2 = 2 w p_c^2 (sum_{k<c} P_k^2 + sum_{k>=c} (1 - P_k)^2),
-  the classic surrogate of a least-squares loss.
+    H_cc' = 2 w p_c p_c' S_cc',
+    S_cc' = sum_{k<c} P_k^2 - sum_{c<=k<c'} P_k (1 - P_k) + sum_{c'<=k<=K-2} (1 - P_k)^2
+
+(symmetric).  Neighbouring classes move the same cumulative probabilities, so the entries
+between neighbouring classes are large and positive, and a Newton step on the diagonal
+alone overshoots.  Hessian choices (the exact one is indefinite):
+
+* GERSHGORIN: the Gershgorin bound of each row of H, h_c = sum_c' |H_cc'|
+  = 2 w p_c sum_c' p_c' |S_cc'|.  diag(h) - H is diagonally dominant, hence positive
+  semi-definite: the quadratic model with diag(h) lies above the Gauss-Newton model for every
+  step, so the diagonal Newton step (its minimiser) lowers the Gauss-Newton model.  XGBoost's
+  own multi:softprob Hessian 2 p (1 - p) is the same bound of the softmax cross-entropy
+  Hessian diag(p) - p p^T.  For K = 2, H is [[a, -a], [-a, a]] and h is twice its diagonal.
+* GAUSS_NEWTON: the diagonal of H, 2 w sum_k (dP_k/dz_c)^2
+  = 2 w p_c^2 (sum_{k<c} P_k^2 + sum_{k>=c} (1 - P_k)^2), the classic surrogate of a
+  least-squares loss.
 * EXACT_CLIPPED: the exact diagonal, GN + (1 - 2 p_c) dl/dz_c, clipped at the floor.
 
-All sums run in O(K) per row with prefix/suffix sums.  Margins and outputs may be C- or
+The gradient and the two diagonals run in O(K) per row with prefix/suffix sums.  The
+Gershgorin bound does too, although it sums K terms per class: with u_c = sum_{k<c} P_k and
+v_c = sum_{c<=k<=K-2} (1 - P_k)^2 - sum_{k<c} P_k (1 - P_k), S_cc' = u_min(c,c') + v_max(c,c').
+u rises by P_c and v falls by 1 - P_c from c to c + 1, so for fixed c, S_cc' is largest at
+c' = c and never rises as c' moves away from c on either side: it is >= 0 on one run
+lo_c <= c' <= hi_c and negative outside, and neither lo_c nor hi_c decreases as c grows.
+With RP_c = sum_{c'<c} p_c', RU_c = sum_{c'<c} p_c' u_c', SP_c = sum_{c'>=c} p_c' and
+SV_c = sum_{c'>=c} p_c' v_c',
+
+    sum_c' p_c' |S_cc'| = u_c (SP_c - 2 SP_{hi+1}) + SV_c - 2 SV_{hi+1}
+                          + RU_c - 2 RU_lo + v_c (RP_c - 2 RP_lo),
+
+the runs found by two pointers moving up with c.  Margins and outputs may be C- or
 Fortran-ordered (LightGBM's (n, K) view of its class-major buffer); Numba compiles one
 version per layout.
 """
@@ -27,6 +53,7 @@ from ._math import exp_inplace
 
 HESS_GAUSS_NEWTON = 0
 HESS_EXACT_CLIPPED = 1
+HESS_GERSHGORIN = 2
 
 
 #: Rows per parallel chunk (scratch allocated once per chunk: allocating it per row, three small
@@ -66,6 +93,41 @@ def _block_exp(margins: np.ndarray, start: int, m: int, e: np.ndarray, inv: np.n
             acc += e[base + c]
         inv[j] = 1.0 / acc
     return n_bad
+
+
+@nb.njit(**SERIAL)
+def _gershgorin_pass(e: np.ndarray, base: int, r: float, cum_p: np.ndarray, v: np.ndarray,
+                     sp: np.ndarray, sv: np.ndarray, w2: float, hess: np.ndarray,
+                     i: int) -> None:
+    """hess[i, c] <- max(w2 p_c sum_c' p_c' |S_cc'|, floor) for every class c of row i, in
+    O(K) (module docstring): p_c = e[base + c] r, P_k = cum_p[k] (k <= K - 2), and v, SP, SV
+    in ``v``, ``sp``, ``sv`` (SP_K = SV_K = 0).  u and RU are running sums here, kept at c
+    and at the lower pointer lo; RP_c is P_{c-1}."""
+    last = hess.shape[1] - 1
+    u_c = 0.0
+    ru_c = 0.0
+    u_lo = 0.0
+    ru_lo = 0.0
+    lo = 0
+    hi = 0
+    for c in range(last + 1):
+        hi = max(hi, c)
+        while hi < last and u_c + v[hi + 1] >= 0.0:
+            hi += 1
+        while lo < c and u_lo + v[c] < 0.0:
+            ru_lo += e[base + lo] * r * u_lo
+            u_lo += cum_p[lo]
+            lo += 1
+        rp_c = cum_p[c - 1] if c > 0 else 0.0
+        rp_lo = cum_p[lo - 1] if lo > 0 else 0.0
+        total = (u_c * (sp[c] - 2.0 * sp[hi + 1]) + sv[c] - 2.0 * sv[hi + 1]
+                 + ru_c - 2.0 * ru_lo + v[c] * (rp_c - 2.0 * rp_lo))
+        pc = e[base + c] * r
+        h = w2 * pc * total
+        hess[i, c] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+        if c < last:
+            ru_c += pc * u_c
+            u_c += cum_p[c]
 
 
 @nb.njit(**PARALLEL)
@@ -118,12 +180,18 @@ def rps_grad_hess(
     """Gradient and Hessian into ``grad``, ``hess``; returns the number of NaN or infinite
     margins (the caller raises: the outputs are then meaningless)."""
     n, n_classes = margins.shape
+    gershgorin = hess_kind == HESS_GERSHGORIN
     n_bad = 0
     for chunk in nb.prange((n + CHUNK_ROWS - 1) // CHUNK_ROWS):
         e = np.empty(n_classes * BLOCK_ROWS, dtype=np.float64)
         inv = np.empty(BLOCK_ROWS, dtype=np.float64)
         cum_p = np.empty(n_classes, dtype=np.float64)
-        prefix_sq = np.empty(n_classes, dtype=np.float64)
+        prefix = np.empty(n_classes, dtype=np.float64)
+        v = np.empty(n_classes, dtype=np.float64)
+        sp = np.empty(n_classes + 1, dtype=np.float64)
+        sv = np.empty(n_classes + 1, dtype=np.float64)
+        sp[n_classes] = 0.0
+        sv[n_classes] = 0.0
         for start in range(chunk * CHUNK_ROWS, min(n, (chunk + 1) * CHUNK_ROWS), BLOCK_ROWS):
             m = min(BLOCK_ROWS, n - start)
             n_bad += _block_exp(margins, start, m, e, inv)
@@ -138,21 +206,25 @@ def rps_grad_hess(
                 r = inv[j]
                 y = labels[i]
                 w2 = 2.0 * scale * weights[i]
-                # S = sum_k e_k P_k, and prefix sums of P_k^2 over k < c
+                # S = sum_k e_k P_k, and prefix sums over k < c of P_k^2 (the diagonals) or
+                # of P_k (1 - P_k) (B_c, Gershgorin)
                 cum = 0.0
                 s = 0.0
-                sq = 0.0
+                acc = 0.0
                 for k in range(n_classes - 1):
-                    prefix_sq[k] = sq
+                    prefix[k] = acc
                     cum += e[base + k] * r
                     cum_p[k] = cum
                     d = cum - (1.0 if k >= y else 0.0)
                     s += d * cum
-                    sq += cum * cum
-                prefix_sq[n_classes - 1] = sq
-                # suffix sums over k = c..K-2 of e_k and (1 - P_k)^2, from the last class down
+                    acc += cum * (1.0 - cum if gershgorin else cum)
+                prefix[n_classes - 1] = acc
+                # suffix sums over k = c..K-2 of e_k and (1 - P_k)^2, from the last class
+                # down; Gershgorin: v_c and the suffix sums SP_c, SV_c of p and p v
                 suffix_e = 0.0
                 suffix_q = 0.0
+                suffix_p = 0.0
+                suffix_pv = 0.0
                 for c in range(n_classes - 1, -1, -1):
                     if c < n_classes - 1:
                         q = cum_p[c]
@@ -160,9 +232,18 @@ def rps_grad_hess(
                         suffix_q += (1.0 - q) * (1.0 - q)
                     pc = e[base + c] * r
                     g = w2 * pc * (suffix_e - s)
-                    h = w2 * pc * pc * (prefix_sq[c] + suffix_q)
-                    if hess_kind == HESS_EXACT_CLIPPED:
-                        h += (1.0 - 2.0 * pc) * g
                     grad[i, c] = g
-                    hess[i, c] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+                    if gershgorin:
+                        v[c] = suffix_q - prefix[c]
+                        suffix_p += pc
+                        suffix_pv += pc * v[c]
+                        sp[c] = suffix_p
+                        sv[c] = suffix_pv
+                    else:
+                        h = w2 * pc * pc * (prefix[c] + suffix_q)
+                        if hess_kind == HESS_EXACT_CLIPPED:
+                            h += (1.0 - 2.0 * pc) * g
+                        hess[i, c] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+                if gershgorin:
+                    _gershgorin_pass(e, base, r, cum_p, v, sp, sv, w2, hess, i)
     return n_bad

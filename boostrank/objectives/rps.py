@@ -13,9 +13,16 @@ from .._config import HESSIAN_FLOOR
 from .._groups import resolve_offsets
 from .._kernels import rps as _rps
 from .._validation import F64, I64, check_choice, check_finite, check_mask, row_weights
-from ._base import Batch, Objective, check_hessian_factor, host_hessian_factor
+from ._base import (
+    XGBOOST_SKLEARN,
+    Batch,
+    Objective,
+    check_hessian_factor,
+    host_hessian_factor,
+)
 
-_RPS_HESSIANS = {"gauss_newton": _rps.HESS_GAUSS_NEWTON, "exact": _rps.HESS_EXACT_CLIPPED}
+_RPS_HESSIANS = {"gershgorin": _rps.HESS_GERSHGORIN, "gauss_newton": _rps.HESS_GAUSS_NEWTON,
+                 "exact": _rps.HESS_EXACT_CLIPPED}
 
 
 class RankedProbabilityScore(Objective):
@@ -31,15 +38,44 @@ class RankedProbabilityScore(Objective):
     Parameters
     ----------
     normalize : divide by K - 1 (default False).
-    hessian : "gauss_newton" (default), 2 w sum_k (dP_k/dz_c)^2; or "exact", the exact
-        diagonal clipped at the floor.
+    hessian : the diagonal Hessian handed to the hosts, from the Gauss-Newton matrix
+        H = 2 w J^T J of the loss, J_kc = dP_k/dz_c = p_c ([c <= k] - P_k):
+
+        * "gershgorin" (default): each row's Gershgorin bound h_c = sum_c' |H_cc'|
+          = 2 w p_c sum_c' p_c' |S_cc'| (S in :mod:`boostrank._kernels.rps`), computed in O(K)
+          per row.  diag(h) - H is positive semi-definite, so the diagonal Newton step
+          minimises an upper bound of the Gauss-Newton model;
+        * "gauss_newton": the diagonal 2 w sum_k J_kc^2 alone.  H has large positive entries
+          between neighbouring classes (they move the same cumulative probabilities), so this
+          step overshoots: from the uniform start it is about 1.8 times the host's own
+          softmax cross-entropy step, and RPS overfit sooner than the hosts' multi-class
+          softmax;
+        * "exact": the exact diagonal (indefinite), clipped at the floor.
+
+        For K = 2 the bound is twice the Gauss-Newton diagonal.  XGBoost's ``multi:softprob``
+        Hessian 2 p (1 - p) is the same bound of the softmax cross-entropy Hessian
+        diag(p) - p p^T.
     hessian_factor : "auto" (default) or a positive number multiplying the Hessian the host
-        receives (``grad_hess`` is not affected).  "auto" is 2 under XGBoost (``xgb.train``,
-        ``XGBClassifier``), whose ``multi:softprob`` uses 2 p (1 - p) and whose defaults are set
-        for it, and 1 under LightGBM (whose ``multiclass`` uses K / (K - 1) p (1 - p); doubling
-        measured worse there).  Wine quality, default trees, 100 rounds, 5 splits
-        (BENCHMARKS.md): XGBoost RPS 0.2798 -> 0.2736 (``multi:softprob`` 0.2746); LightGBM
-        doubled 0.2799 vs 0.2691.
+        receives (``grad_hess`` is not affected).  "auto", with "gershgorin": 1 under XGBoost
+        (``xgb.train``, ``XGBClassifier``), whose own multi-class Hessian is the bound, and
+        K / (2 (K - 1)) under LightGBM (``lgb.train``, ``LGBMClassifier``), whose
+        ``multiclass`` Hessian K / (K - 1) p (1 - p) is that fraction of the bound.  With
+        "gauss_newton" or "exact": 2 under XGBoost (whose defaults are set for its doubled
+        Hessians) and 1 under LightGBM.  Held-out RPS (lower is better), default trees, 100
+        rounds, 5 splits each, the Gershgorin Hessian against the host's multi-class softmax:
+
+        ==============  ========================  ==========================
+        data            XGBoost: gershgorin /     LightGBM: gershgorin /
+                        ``multi:softprob``        ``multiclass``
+        ==============  ========================  ==========================
+        wine quality    0.2727 / 0.2746           0.2746 / 0.2770
+        anes96          0.8719 / 0.9105           0.9167 / 0.9212
+        make_ordinal    0.6431 / 0.6539           0.6359 / 0.6319
+        ==============  ========================  ==========================
+
+        (measured with a NumPy implementation of the same Hessian; ``make_ordinal`` under
+        LightGBM stays 0.004 behind, and no single factor wins on both wine and
+        ``make_ordinal`` there; ``benchmarks/defaults_study.py rps`` runs the comparison.)
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
         the kernels run; the CUDA twins give the same values (README, "On the GPU").
 
@@ -56,15 +92,34 @@ class RankedProbabilityScore(Objective):
     multiclass = True
     kernel_checks_finite = True
 
-    def __init__(self, normalize: bool = False, hessian: str = "gauss_newton",
+    def __init__(self, normalize: bool = False, hessian: str = "gershgorin",
                  hessian_factor: float | str = "auto", device: str = "cpu") -> None:
         self.device = check_device(device)
         self.normalize = bool(normalize)
         self.hessian = check_choice(hessian, "hessian", tuple(_RPS_HESSIANS))
         self.hessian_factor = check_hessian_factor(hessian_factor)
 
+    def host_hessian_factor(self, host: str, n_classes: int) -> float:
+        """The factor the Hessian a host receives is multiplied by (``hessian_factor``):
+        ``host`` is "xgboost" (``xgb.train``), "xgboost_sklearn", "lightgbm" (``lgb.train``) or
+        "sklearn" (LightGBM's sklearn API).
+
+        >>> import boostrank
+        >>> [boostrank.rps.host_hessian_factor(host, 7) for host in ("xgboost", "lightgbm")]
+        [1.0, 0.5833333333333334]
+        >>> gn = boostrank.RankedProbabilityScore(hessian="gauss_newton")
+        >>> [gn.host_hessian_factor(host, 7) for host in ("xgboost", "lightgbm")]
+        [2.0, 1.0]
+        """
+        option = getattr(self, "hessian_factor", "auto")
+        if option != "auto" or self.hessian != "gershgorin":
+            return host_hessian_factor(option, host)
+        if host in ("xgboost", XGBOOST_SKLEARN):
+            return 1.0
+        return n_classes / (2.0 * (n_classes - 1))
+
     def _host_scale(self, b: Batch, grad: Any, hess: Any, host: str, xp: Any) -> None:
-        factor = host_hessian_factor(getattr(self, "hessian_factor", "auto"), host)
+        factor = self.host_hessian_factor(host, b.scores.shape[1])
         if factor != 1.0:
             xp.scale_inplace(hess, factor, HESSIAN_FLOOR)
 
