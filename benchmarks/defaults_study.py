@@ -2,7 +2,7 @@
 
     python benchmarks/defaults_study.py group_scale   # ranking losses: per-group host scaling
     python benchmarks/defaults_study.py spearman      # soft Spearman Hessian surrogates
-    python benchmarks/defaults_study.py rps           # RPS Hessian surrogates
+    python benchmarks/defaults_study.py rps           # RPS Hessians against multi-class
     python benchmarks/defaults_study.py hessian_factor  # XGBoost's doubled Hessian convention
     python benchmarks/defaults_study.py score_unit    # soft Spearman's unit under XGBoost
     python benchmarks/defaults_study.py balance       # CombinedLoss: how hosts get the mix
@@ -10,8 +10,12 @@
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
 ``spearman``: chem97 with a seeded 20% of schools held out, mean per-school Spearman.
-``rps``: wine quality, stratified 20% held out, RPS.  ``hessian_factor``: MQ2008 folds 1-5
-(ranking losses) and wine (RPS) with the Hessian handed over as is (1) or doubled.
+``rps``: each RPS Hessian (the Gershgorin bound, the Gauss-Newton diagonal, the clipped exact
+diagonal) against the host's multi-class softmax on wine quality (3..9 -> 0..6), anes96 and
+``make_ordinal`` (6,000 rows, 7 classes, seed 0), stratified 20% held out, 5 splits each,
+held-out RPS; ``--data`` picks some of them.  ``hessian_factor``: MQ2008 folds 1-5 (ranking
+losses) with the Hessian handed over as is (1) or doubled, and wine (RPS's Gershgorin bound)
+times 7/12 (LightGBM's "auto" for 7 classes), 1 (XGBoost's) or 2.
 ``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw or in
 units of tie_step * tau, and the validation curve of one split.  ``balance``: CombinedLoss with
 ``balance=None`` (the loss's derivatives) or "rows", against the built-in regression, on chem97
@@ -30,7 +34,7 @@ import xgboost as xgb
 from _data import letor_fold, load, sizes_of, split_groups, stratified_split
 
 import boostrank as br
-from boostrank.datasets import make_eras
+from boostrank.datasets import make_eras, make_ordinal
 
 ROUNDS = 100
 
@@ -114,27 +118,41 @@ def spearman(seeds: range = range(5)) -> None:
     table(results, "Spearman")
 
 
-def rps(seeds: range = range(5)) -> None:
-    d = load("wine_quality")
-    x, y = d["X"], d["y"].astype(np.float64) - 3
+ORDINAL_DATA = ("wine_quality", "anes96", "make_ordinal")
+
+
+def ordinal_data(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) with classes 0..6."""
+    if name == "make_ordinal":
+        d = make_ordinal(n_samples=6000, n_classes=7, seed=0)
+        return d["X"], d["y"]
+    d = load(name)
+    y = d["y"].astype(np.float64)
+    return d["X"], y - 3 if name == "wine_quality" else y
+
+
+def rps(data: tuple[str, ...] = ORDINAL_DATA, seeds: range = range(5)) -> None:
     contenders: list[tuple[str, Any]] = [
         ("built-in multi-class", None),
-        ("gauss_newton (default)", br.rps),
+        ("gershgorin (default)", br.rps),
+        ("gauss_newton", br.RankedProbabilityScore(hessian="gauss_newton")),
         ("exact, clipped", br.RankedProbabilityScore(hessian="exact")),
     ]
-    results: dict[tuple[str, str], list[float]] = {}
-    for seed in seeds:
-        test = stratified_split(y, 0.2, seed)
-        for lib in ("xgboost", "lightgbm"):
-            for name, obj in contenders:
-                if obj is None:
-                    obj = "multi:softprob" if lib == "xgboost" else "multiclass"
-                pred = fit_predict(lib, obj, x[~test], y[~test], None, x[test],
-                                   {"num_class": 7})
-                results.setdefault((lib, name), []).append(
-                    br.rps_score(y[test], pred, input="margin"))
-    print("\nwine quality: RPS (lower is better), 5 splits")
-    table(results, "RPS")
+    for name in data:
+        x, y = ordinal_data(name)
+        results: dict[tuple[str, str], list[float]] = {}
+        for seed in seeds:
+            test = stratified_split(y, 0.2, seed)
+            for lib in ("xgboost", "lightgbm"):
+                for label, obj in contenders:
+                    if obj is None:
+                        obj = "multi:softprob" if lib == "xgboost" else "multiclass"
+                    pred = fit_predict(lib, obj, x[~test], y[~test], None, x[test],
+                                       {"num_class": 7})
+                    results.setdefault((lib, label), []).append(
+                        br.rps_score(y[test], pred, input="margin"))
+        print(f"\n{name}: RPS (lower is better), {len(seeds)} splits")
+        table(results, "RPS")
 
 
 def hessian_factor() -> None:
@@ -168,8 +186,8 @@ def hessian_factor() -> None:
         test = stratified_split(y, 0.2, seed)
         for lib, builtin in (("xgboost", "multi:softprob"), ("lightgbm", "multiclass")):
             contenders = [(f"{builtin} (built-in)", builtin)] + [
-                (f"rps, hessian_factor={f:g}", br.RankedProbabilityScore(hessian_factor=f))
-                for f in (1.0, 2.0)]
+                (f"rps, hessian_factor={f:.4g}", br.RankedProbabilityScore(hessian_factor=f))
+                for f in (7 / 12, 1.0, 2.0)]
             for name, obj in contenders:
                 pred = fit_predict(lib, obj, x[~test], y[~test], None, x[test], {"num_class": 7})
                 results.setdefault((lib, name), []).append(
@@ -279,9 +297,13 @@ if __name__ == "__main__":
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", choices=["group_scale", "spearman", "rps", "hessian_factor",
                                       "score_unit", "balance"])
+    ap.add_argument("--data", default=",".join(ORDINAL_DATA),
+                    help="rps: ordinal data sets (default: %(default)s)")
     args = ap.parse_args()
     print(f"xgboost {xgb.__version__}, lightgbm {lgb.__version__}, boostrank {br.__version__}, "
           f"{ROUNDS} rounds, default tree parameters")
-    {"group_scale": group_scale, "spearman": spearman, "rps": rps,
-     "hessian_factor": hessian_factor, "score_unit": score_unit,
-     "balance": balance}[args.study]()
+    if args.study == "rps":
+        rps(tuple(args.data.split(",")))
+    else:
+        {"group_scale": group_scale, "spearman": spearman, "hessian_factor": hessian_factor,
+         "score_unit": score_unit, "balance": balance}[args.study]()

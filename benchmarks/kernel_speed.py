@@ -18,8 +18,15 @@ its gradient by ``jax.grad`` and the Hessian diagonal as the diagonal of
 ``jax.jacfwd(jax.grad(loss))`` per group / row (forward over reverse, the cheapest generic
 autodiff route for a dense per-group Hessian), mapped over groups with ``jax.lax.map``
 in batches (a plain vmap of the W1 Hessian would need ~80 GB).  For RPS the Hessian is
-boostrank's default Gauss-Newton diagonal 2 sum_k (dP_k/dz_c)^2 from ``jax.jacfwd`` of the
-cumulative probabilities.  Each JAX result is checked against boostrank's on the first rows.
+the Gauss-Newton diagonal 2 sum_k (dP_k/dz_c)^2 (``hessian="gauss_newton"``) from
+``jax.jacfwd`` of the cumulative probabilities.  Each JAX result is checked against
+boostrank's on the first rows.
+
+W3 also times the RPS kernel alone with each Hessian, interleaved call by call in one process
+(``--only W3`` runs just that): the Gauss-Newton diagonal against the default Gershgorin bound
+(O(K) per row with prefix sums), and the Gauss-Newton kernel with libm's ``exp`` (before the
+vectorised exponential).  The table ends with the load average (``/proc/loadavg``) before and
+after.
 
 W4 skewed groups (a pairwise objective): group sizes from a heavy-tailed distribution (most
 10-50 rows, a few of 5,000+), timed with 1 and with 2 Numba threads, then with the opt-in pair
@@ -43,7 +50,7 @@ from boostrank._kernels.pairwise import (
     pairwise_grad_hess_ordered,
     pairwise_label_order,
 )
-from boostrank._kernels.rps import rps_grad_hess
+from boostrank._kernels.rps import HESS_GAUSS_NEWTON, HESS_GERSHGORIN, rps_grad_hess
 from boostrank._kernels.softmax import softmax_grad_hess
 
 
@@ -72,6 +79,37 @@ def median_wall_cpu(fn: Callable[[np.ndarray], Any], make: Callable[[], np.ndarr
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
     return float(np.median(walls)), float(np.median(cpus))
+
+
+def interleaved_wall_cpu(fns: dict[str, Callable[[np.ndarray], Any]],
+                         make: Callable[[], np.ndarray],
+                         repeats: int) -> dict[str, tuple[float, float]]:
+    """``median_wall_cpu`` of several functions, called in turn on the same fresh input each
+    repeat (the order rotating), so a load that comes and goes on a shared machine falls on
+    all of them alike."""
+    names = list(fns)
+    s = make()
+    for name in names:
+        fns[name](s)
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    for rep in range(repeats):
+        s = make()
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
+            t0, c0 = time.perf_counter(), time.process_time()
+            fns[name](s)
+            walls[name].append(time.perf_counter() - t0)
+            cpus[name].append(time.process_time() - c0)
+    return {name: (float(np.median(walls[name])), float(np.median(cpus[name])))
+            for name in names}
+
+
+def load_average() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "n/a"
 
 
 def numpy_pairwise_logistic(y: np.ndarray, s: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -210,6 +248,7 @@ def main() -> None:
     ap.add_argument("--no-jax", action="store_true", help="skip the JAX baselines")
     ap.add_argument("--only", default="W1,W2,W3,W4", help="workloads to run")
     args = ap.parse_args()
+    load_before = load_average()
     jx = None if args.no_jax else jax_baselines()
     only = set(args.only.split(","))
     rng = np.random.default_rng(0)
@@ -333,20 +372,35 @@ def main() -> None:
                         args.repeats)
         t_np = median_time(lambda z: numpy_rps(y3, z), lambda: rng.normal(size=(n3, 10)),
                            args.repeats)
-        rows.append(("W3", "rps", n3, t, f"{n3 / t / 1e6:.0f}e6 rows/s", ""))
-        # the kernel alone into preallocated outputs (no first-touch page faults),
-        # vectorised exp (now) and libm exp (before), same process
+        rows.append(("W3", "rps (default: Gershgorin Hessian)", n3, t,
+                     f"{n3 / t / 1e6:.0f}e6 rows/s", ""))
+        gauss_newton = br.RankedProbabilityScore(hessian="gauss_newton")
+        t_gn = median_time(lambda z: gauss_newton.grad_hess(y3, z),
+                           lambda: rng.normal(size=(n3, 10)), args.repeats)
+        rows.append(("W3", "rps(hessian=gauss_newton)", n3, t_gn,
+                     f"{n3 / t_gn / 1e6:.0f}e6 rows/s", f"default / this {t / t_gn:.2f}x"))
+        # the kernel alone into preallocated outputs (no first-touch page faults), one call
+        # of each in turn: each Hessian, and the Gauss-Newton one with libm exp (before)
         w3, v3 = np.ones(n3), np.ones(n3, dtype=bool)
         g3, h3 = np.empty((n3, 10)), np.empty((n3, 10))
-        kargs3 = (y3, w3, v3, 1.0, 0, g3, h3)
-        t_new, c_new = median_wall_cpu(lambda z: rps_grad_hess(z, *kargs3),
-                                       lambda: rng.normal(size=(n3, 10)), args.repeats)
-        t_old, c_old = median_wall_cpu(lambda z: rps_grad_hess_libm(z, *kargs3),
-                                       lambda: rng.normal(size=(n3, 10)), args.repeats)
-        rows.append(("W3", "rps: kernel, vectorised exp", n3, t_new,
+        kernels3 = {
+            "gauss_newton": lambda z: rps_grad_hess(z, y3, w3, v3, 1.0, HESS_GAUSS_NEWTON,
+                                                    g3, h3),
+            "gershgorin": lambda z: rps_grad_hess(z, y3, w3, v3, 1.0, HESS_GERSHGORIN, g3, h3),
+            "libm": lambda z: rps_grad_hess_libm(z, y3, w3, v3, 1.0, HESS_GAUSS_NEWTON, g3, h3),
+        }
+        k3 = interleaved_wall_cpu(kernels3, lambda: rng.normal(size=(n3, 10)),
+                                  max(args.repeats, 7))
+        (t_new, c_new), (t_ger, c_ger), (t_old, c_old) = (
+            k3["gauss_newton"], k3["gershgorin"], k3["libm"])
+        rows.append(("W3", "rps: kernel, Gauss-Newton Hessian", n3, t_new,
                      f"{n3 / t_new / 1e6:.0f}e6 rows/s",
                      f"{t_old / t_new:.2f}x the libm kernel; CPU {c_new:.4f} s/call"))
-        rows.append(("W3", "rps: kernel, libm exp (before)", n3, t_old,
+        rows.append(("W3", "rps: kernel, Gershgorin Hessian (default)", n3, t_ger,
+                     f"{n3 / t_ger / 1e6:.0f}e6 rows/s",
+                     f"{t_ger / t_new:.2f}x the Gauss-Newton kernel's wall time, "
+                     f"{c_ger / c_new:.2f}x its CPU time; CPU {c_ger:.4f} s/call"))
+        rows.append(("W3", "rps: kernel, Gauss-Newton, libm exp (before)", n3, t_old,
                      f"{n3 / t_old / 1e6:.0f}e6 rows/s", f"CPU {c_old:.4f} s/call"))
         t_c, c_c = median_wall_cpu(lambda z: br.rps.grad_hess(y3, z),
                                    lambda: rng.normal(size=(n3, 10)), args.repeats)
@@ -356,12 +410,13 @@ def main() -> None:
                      f"{n3 / t_np / 1e6:.0f}e6 rows/s", ""))
         if jx is not None:
             z0 = rng.normal(size=(n3, 10))
-            ok = check_close("rps", br.rps.grad_hess(y3, z0), jax_call(jx["rps_gh"], z0, y3))
+            ok = check_close("rps", gauss_newton.grad_hess(y3, z0),
+                             jax_call(jx["rps_gh"], z0, y3))
             for key, label in (("rps_grad", "gradient only"),
                                ("rps_gh", "gradient + Gauss-Newton Hessian")):
                 tj = median_time(lambda z, key=key: jax_call(jx[key], z, y3),
                                  lambda: rng.normal(size=(n3, 10)), 3)
-                note = (f"JAX / boostrank time {tj / t:.1f}x"
+                note = (f"JAX / boostrank (gauss_newton) time {tj / t_gn:.1f}x"
                         + (f"; {ok}" if key == "rps_gh" else ""))
                 rows.append(("W3", f"JAX jit rps ({label})", n3, tj,
                              f"{n3 / tj / 1e6:.0f}e6 rows/s", note))
@@ -394,6 +449,7 @@ def main() -> None:
 
     if jax_note:
         print(jax_note.strip())
+    print(f"load average before: {load_before}, after: {load_average()}")
     print("| workload | implementation | rows | seconds/call | throughput | note |")
     print("|---|---|---|---|---|---|")
     for w, name, nn, t, thr, note in rows:

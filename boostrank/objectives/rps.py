@@ -47,9 +47,10 @@ class RankedProbabilityScore(Objective):
           minimises an upper bound of the Gauss-Newton model;
         * "gauss_newton": the diagonal 2 w sum_k J_kc^2 alone.  H has large positive entries
           between neighbouring classes (they move the same cumulative probabilities), so this
-          step overshoots: from the uniform start it is about 1.8 times the host's own
-          softmax cross-entropy step, and RPS overfit sooner than the hosts' multi-class
-          softmax;
+          step overshoots: from the uniform start, a leaf of first- or last-class rows (7
+          classes) gets a step 1.9 times as long as XGBoost's own softmax cross-entropy step
+          (0.98 times with the bound), and models overfit sooner than with the hosts'
+          multi-class softmax;
         * "exact": the exact diagonal (indefinite), clipped at the floor.
 
         For K = 2 the bound is twice the Gauss-Newton diagonal.  XGBoost's ``multi:softprob``
@@ -73,9 +74,9 @@ class RankedProbabilityScore(Objective):
         make_ordinal    0.6431 / 0.6539           0.6359 / 0.6319
         ==============  ========================  ==========================
 
-        (measured with a NumPy implementation of the same Hessian; ``make_ordinal`` under
-        LightGBM stays 0.004 behind, and no single factor wins on both wine and
-        ``make_ordinal`` there; ``benchmarks/defaults_study.py rps`` runs the comparison.)
+        (``python benchmarks/defaults_study.py rps``, docs/rps.md.  ``make_ordinal`` under
+        LightGBM stays 0.004 behind; no single factor wins on both wine and ``make_ordinal``
+        there.)
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
         the kernels run; the CUDA twins give the same values (README, "On the GPU").
 
