@@ -11,9 +11,10 @@ Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scal
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
 ``spearman``: chem97 with a seeded 20% of schools held out, mean per-school Spearman.
 ``rps``: each RPS Hessian (the Gershgorin bound, the Gauss-Newton diagonal, the clipped exact
-diagonal) against the host's multi-class softmax on wine quality (3..9 -> 0..6), anes96 and
-``make_ordinal`` (6,000 rows, 7 classes, seed 0), stratified 20% held out, 5 splits each,
-held-out RPS; ``--data`` picks some of them.  ``hessian_factor``: MQ2008 folds 1-5 (ranking
+diagonal) against the host's multi-class softmax, held-out RPS, on the splits of
+benchmarks/core_quality.py: wine quality (3..9 -> 0..6) and anes96 stratified 20% held out,
+``ordinal`` = ``make_ordinal(6000 rows, 7 classes, seed 0..4)`` with the last 1,200 rows held
+out; ``--data`` picks some of them.  ``hessian_factor``: MQ2008 folds 1-5 (ranking
 losses) with the Hessian handed over as is (1) or doubled, and wine (RPS's Gershgorin bound)
 times 7/12 (LightGBM's "auto" for 7 classes), 1 (XGBoost's) or 2.
 ``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw or in
@@ -32,9 +33,10 @@ import lightgbm as lgb
 import numpy as np
 import xgboost as xgb
 from _data import letor_fold, load, sizes_of, split_groups, stratified_split
+from core_quality import ordinal_splits
 
 import boostrank as br
-from boostrank.datasets import make_eras, make_ordinal
+from boostrank.datasets import make_eras
 
 ROUNDS = 100
 
@@ -118,20 +120,11 @@ def spearman(seeds: range = range(5)) -> None:
     table(results, "Spearman")
 
 
-ORDINAL_DATA = ("wine_quality", "anes96", "make_ordinal")
+#: ``rps`` data sets, split as benchmarks/core_quality.py splits them
+ORDINAL_DATA = ("wine_quality", "anes96", "ordinal")
 
 
-def ordinal_data(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) with classes 0..6."""
-    if name == "make_ordinal":
-        d = make_ordinal(n_samples=6000, n_classes=7, seed=0)
-        return d["X"], d["y"]
-    d = load(name)
-    y = d["y"].astype(np.float64)
-    return d["X"], y - 3 if name == "wine_quality" else y
-
-
-def rps(data: tuple[str, ...] = ORDINAL_DATA, seeds: range = range(5)) -> None:
+def rps(data: tuple[str, ...] = ORDINAL_DATA) -> None:
     contenders: list[tuple[str, Any]] = [
         ("built-in multi-class", None),
         ("gershgorin (default)", br.rps),
@@ -139,19 +132,16 @@ def rps(data: tuple[str, ...] = ORDINAL_DATA, seeds: range = range(5)) -> None:
         ("exact, clipped", br.RankedProbabilityScore(hessian="exact")),
     ]
     for name in data:
-        x, y = ordinal_data(name)
         results: dict[tuple[str, str], list[float]] = {}
-        for seed in seeds:
-            test = stratified_split(y, 0.2, seed)
+        for x, y, _, xt, yt, _ in ordinal_splits(name)():
             for lib in ("xgboost", "lightgbm"):
                 for label, obj in contenders:
                     if obj is None:
                         obj = "multi:softprob" if lib == "xgboost" else "multiclass"
-                    pred = fit_predict(lib, obj, x[~test], y[~test], None, x[test],
-                                       {"num_class": 7})
+                    pred = fit_predict(lib, obj, x, y, None, xt, {"num_class": 7})
                     results.setdefault((lib, label), []).append(
-                        br.rps_score(y[test], pred, input="margin"))
-        print(f"\n{name}: RPS (lower is better), {len(seeds)} splits")
+                        br.rps_score(yt, pred, input="margin"))
+        print(f"\n{name}: RPS (lower is better), 5 splits")
         table(results, "RPS")
 
 
