@@ -8,6 +8,7 @@ Pass an objective object straight to the host library::
 """
 
 from . import plotting
+from ._config import CompileWarning
 from .callbacks import LearningCurve
 from .evaluation import evaluate, summarize
 from .metrics import (
@@ -50,6 +51,7 @@ __all__ = [
     "MRR",
     "NDCG",
     "CombinedLoss",
+    "CompileWarning",
     "LearningCurve",
     "LossMetric",
     "Metric",
