@@ -7,10 +7,9 @@ Pass an objective object straight to the host library::
     xgb.XGBClassifier(objective=boostrank.rps)
 """
 
-from . import plotting
+from typing import Any
+
 from ._config import CompileWarning
-from .callbacks import LearningCurve
-from .evaluation import evaluate, summarize
 from .metrics import (
     MAP,
     MRR,
@@ -38,6 +37,29 @@ from .objectives import (
 from .ordinal import expected_value, predict_proba
 
 __version__ = "0.1.0"
+
+#: Imported on first use: ``callbacks`` imports XGBoost (and with it scikit-learn, ~1-2 s),
+#: ``evaluation`` and ``plotting`` pandas, which a first ``grad_hess`` does not need.
+_LAZY = {"LearningCurve": ("callbacks", "LearningCurve"),
+         "evaluate": ("evaluation", "evaluate"),
+         "summarize": ("evaluation", "summarize"),
+         "plotting": ("plotting", None)}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 pairwise_soft_zero_one = PairwiseSoftZeroOne()
 pairwise_logistic = PairwiseLogistic()

@@ -76,7 +76,7 @@ _CHAIN_GAP = 0.5
 _PACKAGE = __name__.split(".")[0]
 
 
-class _CompileNotice(event.Listener):  # type: ignore[misc]
+class _CompileNotice(event.Listener):
     """Follows the outermost ``numba:compile`` events of boostrank functions.  Numba compiles
     under one global lock, so these events nest and do not interleave; the lock here only
     orders the timer thread against them."""

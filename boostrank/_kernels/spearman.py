@@ -366,127 +366,137 @@ def _windowed_loss(scores: np.ndarray, weights: np.ndarray, valid: np.ndarray, s
     return -wbar * big_n / math.sqrt(big_a * big_b + CORR_EPS)
 
 
-@nb.njit(**SERIAL)
-def _windowed_grad_hess(scores: np.ndarray, weights: np.ndarray, valid: np.ndarray,
-                        start: int, end: int, label_ranks: np.ndarray, tau: float,
-                        tie_step: float, grad: np.ndarray, hess: np.ndarray,
-                        pair_magnitude: bool) -> None:
-    """Gradient and Hessian of one group (rows ``start:end``; invalid rows get 0 and the
-    floor) by the windowed method.  ``pair_magnitude`` (the Hessian surrogate) is passed as a
-    literal constant: the Gauss-Newton specialisation does not compile the pair-magnitude
-    sums and their sorting."""
-    inv = 1.0 / tau
-    for i in range(start, end):
-        grad[i] = 0.0
-        hess[i] = HESSIAN_FLOOR
-    m, wbar, idx, b, order, first, u, cnt, ab, hi, nblk, big_a, big_b, big_n = \
-        _windowed_corr(scores, weights, valid, start, end, label_ranks, inv)
-    if m < 2 or wbar == 0.0:
-        return
-    d = math.sqrt(big_a * big_b + CORR_EPS)
-    c = np.empty(m, dtype=np.float64)  # c per row in sorted order (pos: row order[pos])
-    cb = np.empty(nblk, dtype=np.float64)  # mean c per block
-    ctot = np.empty(nblk, dtype=np.float64)
-    k3 = big_n * big_b / (d * d * d)
-    for p in range(nblk):
-        tot = 0.0
-        for pos in range(first[p], first[p + 1]):
-            cv = b[order[pos]] / d - k3 * ab[p]
-            c[pos] = cv
-            tot += cv
-        ctot[p] = tot
-        cb[p] = tot / cnt[p]
-    s1 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq
-    s2 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq^2
-    gs = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (cb_p - cb_q)
-    ad = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (a_p - a_q)
-    expo = np.empty(nblk, dtype=np.float64)
-    if pair_magnitude:
-        # |c_k - c_j| sums: c ascending inside each block, with in-block prefix sums
-        habs = np.zeros(m, dtype=np.float64)
-        cpre = np.empty(m, dtype=np.float64)
+def _make_windowed_grad_hess(pair_magnitude: bool) -> Any:
+    """The windowed gradient and Hessian of one group for one Hessian surrogate, a closure
+    constant: branches on it are pruned before typing, so the Gauss-Newton variant does not
+    compile the pair-magnitude sums and their sorting."""
+
+    @nb.njit(**SERIAL)
+    def windowed_grad_hess(scores: np.ndarray, weights: np.ndarray, valid: np.ndarray,
+                           start: int, end: int, label_ranks: np.ndarray, tau: float,
+                           tie_step: float, grad: np.ndarray, hess: np.ndarray) -> None:
+        """Gradient and Hessian of one group (rows ``start:end``; invalid rows get 0 and the
+        floor) by the windowed method."""
+        inv = 1.0 / tau
+        for i in range(start, end):
+            grad[i] = 0.0
+            hess[i] = HESSIAN_FLOOR
+        m, wbar, idx, b, order, first, u, cnt, ab, hi, nblk, big_a, big_b, big_n = \
+            _windowed_corr(scores, weights, valid, start, end, label_ranks, inv)
+        if m < 2 or wbar == 0.0:
+            return
+        d = math.sqrt(big_a * big_b + CORR_EPS)
+        c = np.empty(m, dtype=np.float64)  # c per row in sorted order (pos: row order[pos])
+        cb = np.empty(nblk, dtype=np.float64)  # mean c per block
+        ctot = np.empty(nblk, dtype=np.float64)
+        k3 = big_n * big_b / (d * d * d)
         for p in range(nblk):
-            f0 = first[p]
-            f1 = first[p + 1]
-            if f1 - f0 > 1:
-                srt = radix_argsort(c[f0:f1])
-                rows = order[f0:f1].copy()
-                vals = c[f0:f1].copy()
-                for j in range(f1 - f0):
-                    order[f0 + j] = rows[srt[j]]
-                    c[f0 + j] = vals[srt[j]]
-            acc = 0.0
-            for pos in range(f0, f1):
-                cpre[pos] = acc
-                acc += c[pos]
-            for pos in range(f0, f1):  # in-block pairs: sigma' = 1/4
-                habs[pos] = 0.25 * _abs_diff_sum(c[pos], c, cpre, f0, f1 - f0, ctot[p])
-    p0 = np.int64(0)  # not a literal (see _windowed_soft_rank)
-    while p0 < nblk:
-        p1 = _chunk(u, hi, nblk, p0, inv, expo)
-        for p in range(p0, p1):
-            ep = expo[p]
+            tot = 0.0
+            for pos in range(first[p], first[p + 1]):
+                cv = b[order[pos]] / d - k3 * ab[p]
+                c[pos] = cv
+                tot += cv
+            ctot[p] = tot
+            cb[p] = tot / cnt[p]
+        s1 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq
+        s2 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq^2
+        gs = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (cb_p - cb_q)
+        ad = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (a_p - a_q)
+        expo = np.empty(nblk, dtype=np.float64)
+        if pair_magnitude:
+            # |c_k - c_j| sums: c ascending inside each block, with in-block prefix sums
+            habs = np.zeros(m, dtype=np.float64)
+            cpre = np.empty(m, dtype=np.float64)
+            for p in range(nblk):
+                f0 = first[p]
+                f1 = first[p + 1]
+                if f1 - f0 > 1:
+                    srt = radix_argsort(c[f0:f1])
+                    rows = order[f0:f1].copy()
+                    vals = c[f0:f1].copy()
+                    for j in range(f1 - f0):
+                        order[f0 + j] = rows[srt[j]]
+                        c[f0 + j] = vals[srt[j]]
+                acc = 0.0
+                for pos in range(f0, f1):
+                    cpre[pos] = acc
+                    acc += c[pos]
+                for pos in range(f0, f1):  # in-block pairs: sigma' = 1/4
+                    habs[pos] = 0.25 * _abs_diff_sum(c[pos], c, cpre, f0, f1 - f0, ctot[p])
+        p0 = np.int64(0)  # not a literal (see _windowed_soft_rank)
+        while p0 < nblk:
+            p1 = _chunk(u, hi, nblk, p0, inv, expo)
+            for p in range(p0, p1):
+                ep = expo[p]
+                tp = cnt[p]
+                cp = cb[p]
+                if pair_magnitude:
+                    g1 = 0.0
+                    gp = 0.0
+                    for q in range(p + 1, hi[p] + 1):
+                        eq = expo[q]
+                        den = 1.0 / (ep + eq)
+                        sd = ep * eq * den * den
+                        dc = sd * (cp - cb[q])
+                        g1 += cnt[q] * sd
+                        s1[q] += tp * sd
+                        gp += cnt[q] * dc
+                        gs[q] -= tp * dc
+                        fp = first[p]
+                        fq = first[q]
+                        if tp == 1.0 and cnt[q] == 1.0:
+                            h = sd * abs(c[fp] - c[fq])
+                            habs[fp] += h
+                            habs[fq] += h
+                        else:
+                            nq = first[q + 1] - fq
+                            np_ = first[p + 1] - fp
+                            for pos in range(fp, fp + np_):
+                                habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fq, nq,
+                                                                ctot[q])
+                            for pos in range(fq, fq + nq):
+                                habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fp, np_,
+                                                                ctot[p])
+                    s1[p] += g1
+                    gs[p] += gp
+                else:
+                    q0 = p + 1
+                    q1 = hi[p] + 1
+                    g1, g2, gp, gd = _gn_pairs(ep, tp, cp, ab[p], expo[q0:q1], cnt[q0:q1],
+                                               cb[q0:q1], ab[q0:q1], s1[q0:q1], s2[q0:q1],
+                                               gs[q0:q1], ad[q0:q1])
+                    s1[p] += g1
+                    s2[p] += g2
+                    gs[p] += gp
+                    ad[p] += gd
+            p0 = p1
+        inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
+        tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
+        d2 = max(big_a * big_b + CORR_EPS, tie_d2)
+        for p in range(nblk):
             tp = cnt[p]
-            cp = cb[p]
-            if pair_magnitude:
-                g1 = 0.0
-                gp = 0.0
-                for q in range(p + 1, hi[p] + 1):
-                    eq = expo[q]
-                    den = 1.0 / (ep + eq)
-                    sd = ep * eq * den * den
-                    dc = sd * (cp - cb[q])
-                    g1 += cnt[q] * sd
-                    s1[q] += tp * sd
-                    gp += cnt[q] * dc
-                    gs[q] -= tp * dc
-                    fp = first[p]
-                    fq = first[q]
-                    if tp == 1.0 and cnt[q] == 1.0:
-                        h = sd * abs(c[fp] - c[fq])
-                        habs[fp] += h
-                        habs[fq] += h
-                    else:
-                        nq = first[q + 1] - fq
-                        np_ = first[p + 1] - fp
-                        for pos in range(fp, fp + np_):
-                            habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fq, nq,
-                                                            ctot[q])
-                        for pos in range(fq, fq + nq):
-                            habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fp, np_,
-                                                            ctot[p])
-                s1[p] += g1
-                gs[p] += gp
-            else:
-                q0 = p + 1
-                q1 = hi[p] + 1
-                g1, g2, gp, gd = _gn_pairs(ep, tp, cp, ab[p], expo[q0:q1], cnt[q0:q1],
-                                           cb[q0:q1], ab[q0:q1], s1[q0:q1], s2[q0:q1],
-                                           gs[q0:q1], ad[q0:q1])
-                s1[p] += g1
-                s2[p] += g2
-                gs[p] += gp
-                ad[p] += gd
-        p0 = p1
-    inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
-    tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
-    d2 = max(big_a * big_b + CORR_EPS, tie_d2)
-    for p in range(nblk):
-        tp = cnt[p]
-        dsum = s1[p] + 0.25 * (tp - 1.0)
-        dsq = s2[p] + 0.0625 * (tp - 1.0)
-        av = ad[p] * inv * inv_norm_a
-        for pos in range(first[p], first[p + 1]):
-            row = idx[order[pos]]
-            # sum_{j != k} sigma'_kj (c_k - c_j): other blocks, then the in-block part
-            gsum = gs[p] + (c[pos] - cb[p]) * (s1[p] + 0.25 * tp)
-            grad[row] = -wbar * gsum * inv
-            if pair_magnitude:
-                h = wbar * habs[pos] * inv * inv
-            else:
-                vv = (dsum * dsum + dsq) * inv * inv
-                h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
-            hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+            dsum = s1[p] + 0.25 * (tp - 1.0)
+            dsq = s2[p] + 0.0625 * (tp - 1.0)
+            av = ad[p] * inv * inv_norm_a
+            for pos in range(first[p], first[p + 1]):
+                row = idx[order[pos]]
+                # sum_{j != k} sigma'_kj (c_k - c_j): other blocks, then the in-block part
+                gsum = gs[p] + (c[pos] - cb[p]) * (s1[p] + 0.25 * tp)
+                grad[row] = -wbar * gsum * inv
+                if pair_magnitude:
+                    h = wbar * habs[pos] * inv * inv
+                else:
+                    vv = (dsum * dsum + dsq) * inv * inv
+                    h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
+                hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+    return windowed_grad_hess
+
+
+#: The windowed gradient and Hessian of one group: Gauss-Newton and pair-magnitude Hessians
+#: (module globals, so that the functions calling them stay cacheable; see below).
+_WINDOWED_GN = _make_windowed_grad_hess(False)
+_WINDOWED_PM = _make_windowed_grad_hess(True)
 
 
 @nb.njit(**SERIAL)
@@ -650,8 +660,12 @@ def _make_grad_hess_bin(exact: bool, windowed: bool, pair_magnitude: bool) -> An
             end = offsets[g + 1]
             if _use_window(method, end - start):
                 if windowed:  # compile-time constants: only the methods in use compile
-                    _windowed_grad_hess(scores, weights, valid, start, end, label_ranks, tau,
-                                        tie_step, grad, hess, pair_magnitude)
+                    if pair_magnitude:
+                        _WINDOWED_PM(scores, weights, valid, start, end, label_ranks, tau,
+                                     tie_step, grad, hess)
+                    else:
+                        _WINDOWED_GN(scores, weights, valid, start, end, label_ranks, tau,
+                                     tie_step, grad, hess)
             elif exact:
                 _exact_grad_hess(scores, labels, weights, valid, start, end, tau, hess_kind,
                                  tie_step, grad, hess)
