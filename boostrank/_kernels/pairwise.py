@@ -38,7 +38,6 @@ from ._math import (
     sigmoid_both,
     softplus_neg,
 )
-from ._parallel import run_bins
 from ._sort import radix_argsort
 from .scaling import scale_group_inplace
 
@@ -871,6 +870,18 @@ def _discount_table(order_offsets: np.ndarray, k: int, use_ndcg: bool) -> np.nda
     return disc_table
 
 
+@nb.njit(**SERIAL)
+def _scratch(largest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                    np.ndarray]:
+    """One thread's scratch for groups of up to ``largest`` valid rows: s, e, g, h, gain,
+    disc (padded by PAD), rank, cg, ch, lower, top."""
+    return (np.empty(largest), np.zeros(largest + PAD), np.zeros(largest + PAD),
+            np.zeros(largest + PAD), np.zeros(largest + PAD), np.zeros(largest + PAD),
+            np.empty(largest, dtype=np.int64), np.empty(largest), np.empty(largest),
+            np.empty(largest, dtype=np.int64), np.empty(largest, dtype=np.int64))
+
+
 # --------------------------------------------------------------------------- kernel variants
 #: Pair sets of the label-ordered kernel (see ``pairwise_grad_hess_ordered``).
 ALL_PAIRS = 0
@@ -879,93 +890,87 @@ SAMPLED_PAIRS = 2
 
 
 def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int) -> Any:
-    """The per-bin function of the label-ordered kernel for one variant, compiled on its
-    first call: only its own pair loops (the sampled variant serves every loss and lambda
-    weight, whose flags stay run-time arguments there), around helpers compiled once per
-    process and shared by every variant.
+    """The label-ordered kernel of one variant, compiled on its first call: only its own
+    pair loops (the sampled variant serves every loss and lambda weight, whose flags stay
+    run-time arguments there), around per-group steps compiled once per process and shared
+    by every variant.
 
-    ``run_bin(groups, ...)`` computes the groups ``groups`` one after the other in its own
-    scratch (allocated once per bin); ``pairwise_grad_hess_ordered`` runs the bins on
-    threads.  The closure holds constants only (``soft``, ``use_ndcg``, ``sampled``,
-    ``truncating``) and reaches every function as a module global: Numba's on-disk cache keys
-    a closure by its captured values, which for a captured compiled function include a
-    per-process id (never a cache hit)."""
+    One ``prange`` iteration per thread, each over a cost-balanced bin of groups
+    (``balanced_schedule``) in its own scratch; the loop body only calls compiled functions,
+    since Numba's parfor lowering compiles the body again.  The closure holds constants only
+    (``soft``, ``use_ndcg``, ``sampled``, ``truncating``) and reaches every function as a
+    module global: Numba's on-disk cache keys a closure by its captured values, which for a
+    captured compiled function include a per-process id (never a cache hit)."""
     sampled = pair_set == SAMPLED_PAIRS
     truncating = pair_set == TRUNCATED_PAIRS
 
-    @nb.njit(**SERIAL)
-    def run_bin(groups: np.ndarray, offsets: np.ndarray, order: np.ndarray,
-                order_offsets: np.ndarray, lower_start: np.ndarray, scores: np.ndarray,
-                labels: np.ndarray, weights: np.ndarray, inv_t: float,
-                disc_table: np.ndarray, use_ndcg_: bool, loss_kind: int, hess_kind: int,
-                truncation: int, n_draws: int, seed: int, group_scale: bool,
-                hess_factor: float, grad: np.ndarray, hess: np.ndarray) -> None:
+    @nb.njit(**PARALLEL)
+    def kernel(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+               offsets: np.ndarray, temperature: float, use_ndcg_: bool, k: int,
+               loss_kind: int, hess_kind: int, grad: np.ndarray, hess: np.ndarray,
+               n_threads: int, order: np.ndarray, order_offsets: np.ndarray,
+               lower_start: np.ndarray, truncation: int, n_draws: int, seed: int,
+               group_scale: bool, hess_factor: float) -> None:
         # `if` on the closure's constants are pruned before typing: a variant types (and so
         # compiles) only the functions it can call; `soft` and `use_ndcg` reach the pair
         # loops as literal constants
-        largest = disc_table.size - 1
-        s = np.empty(largest)
-        e = np.zeros(largest + PAD)
-        g = np.zeros(largest + PAD)
-        h = np.zeros(largest + PAD)
-        gain = np.zeros(largest + PAD)
-        disc = np.zeros(largest + PAD)
-        rank = np.empty(largest, dtype=np.int64)
-        cg = np.empty(largest)
-        ch = np.empty(largest)
-        lower = np.empty(largest, dtype=np.int64)
-        top = np.empty(largest, dtype=np.int64)
+        inv_t = 1.0 / temperature
+        disc_table = _discount_table(order_offsets, k, use_ndcg_)
         exact = hess_kind == HESS_EXACT_CLIPPED
-        for grp in groups:
-            start = offsets[grp]
-            end = offsets[grp + 1]
-            p0 = order_offsets[grp]
-            m = order_offsets[grp + 1] - p0
-            if m < end - start:  # rows outside the order (invalid) get no pairs
-                for i in range(start, end):
-                    grad[i] = 0.0
-                    hess[i] = HESSIAN_FLOOR
-            if m == 0:
-                if group_scale or hess_factor != 1.0:
-                    scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
-                continue
-            rows = order[p0:p0 + m]
-            per_row_exp = _gather_scores(scores, rows, m, inv_t, s, e, g, h)
-            truncated = 0 < truncation < m
-            if use_ndcg:
-                _score_ranks(s, rows, m, rank)
-            elif truncating:
-                if truncated:
+        bin_ptr, sched = balanced_schedule(offsets, n_threads)
+        for b in nb.prange(bin_ptr.size - 1):
+            s, e, g, h, gain, disc, rank, cg, ch, lower, top = _scratch(disc_table.size - 1)
+            for t in range(bin_ptr[b], bin_ptr[b + 1]):
+                grp = sched[t]
+                start = offsets[grp]
+                end = offsets[grp + 1]
+                p0 = order_offsets[grp]
+                m = order_offsets[grp + 1] - p0
+                if m < end - start:  # rows outside the order (invalid) get no pairs
+                    for i in range(start, end):
+                        grad[i] = 0.0
+                        hess[i] = HESSIAN_FLOOR
+                if m == 0:
+                    if group_scale or hess_factor != 1.0:
+                        scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
+                    continue
+                rows = order[p0:p0 + m]
+                per_row_exp = _gather_scores(scores, rows, m, inv_t, s, e, g, h)
+                truncated = 0 < truncation < m
+                if use_ndcg:
                     _score_ranks(s, rows, m, rank)
-            elif sampled:
-                if use_ndcg_:
-                    _score_ranks(s, rows, m, rank)
-            _pair_factors(labels, weights, rows, lower_start, p0, m, inv_t, use_ndcg_, rank,
-                          disc_table, gain, disc, cg, ch, lower)
-            if sampled:
-                if per_row_exp:
-                    _sampled_pairs(e, g, h, gain, disc, use_ndcg_, cg, ch, lower, m, rows,
-                                   n_draws, seed, loss_kind, hess_kind)
+                elif truncating:
+                    if truncated:
+                        _score_ranks(s, rows, m, rank)
+                elif sampled:
+                    if use_ndcg_:
+                        _score_ranks(s, rows, m, rank)
+                _pair_factors(labels, weights, rows, lower_start, p0, m, inv_t, use_ndcg_, rank,
+                              disc_table, gain, disc, cg, ch, lower)
+                if sampled:
+                    if per_row_exp:
+                        _sampled_pairs(e, g, h, gain, disc, use_ndcg_, cg, ch, lower, m, rows,
+                                       n_draws, seed, loss_kind, hess_kind)
+                    else:
+                        _scalar_sampled_pairs(s, g, h, gain, disc, cg, ch, lower, m, rows,
+                                              n_draws, seed, use_ndcg_, inv_t, loss_kind,
+                                              hess_kind)
+                elif truncating and truncated:
+                    if per_row_exp:
+                        _truncated_pairs(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation,
+                                         top, exact, soft, use_ndcg)
+                    else:
+                        _scalar_truncated_pairs(s, g, h, gain, disc, cg, ch, lower, m, rank,
+                                                truncation, top, use_ndcg_, inv_t, loss_kind,
+                                                hess_kind)
+                elif per_row_exp:
+                    _all_pairs(e, g, h, gain, disc, cg, ch, lower, m, exact, soft, use_ndcg)
                 else:
-                    _scalar_sampled_pairs(s, g, h, gain, disc, cg, ch, lower, m, rows,
-                                          n_draws, seed, use_ndcg_, inv_t, loss_kind,
-                                          hess_kind)
-            elif truncating and truncated:
-                if per_row_exp:
-                    _truncated_pairs(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation,
-                                     top, exact, soft, use_ndcg)
-                else:
-                    _scalar_truncated_pairs(s, g, h, gain, disc, cg, ch, lower, m, rank,
-                                            truncation, top, use_ndcg_, inv_t, loss_kind,
-                                            hess_kind)
-            elif per_row_exp:
-                _all_pairs(e, g, h, gain, disc, cg, ch, lower, m, exact, soft, use_ndcg)
-            else:
-                _scalar_all_pairs(s, g, h, gain, disc, cg, ch, lower, m, use_ndcg_, inv_t,
-                                  loss_kind, hess_kind)
-            _write_group(g, h, rows, m, grad, hess, start, end, group_scale, hess_factor)
+                    _scalar_all_pairs(s, g, h, gain, disc, cg, ch, lower, m, use_ndcg_, inv_t,
+                                      loss_kind, hess_kind)
+                _write_group(g, h, rows, m, grad, hess, start, end, group_scale, hess_factor)
 
-    return run_bin
+    return kernel
 
 
 _KERNELS: dict[tuple[bool, bool, int], Any] = {}
@@ -1028,19 +1033,15 @@ def pairwise_grad_hess_ordered(
     are in cache, by the same compiled ``scaling.scale_group_inplace`` as the separate pass,
     so the arrays are identical bit for bit and the pass over both arrays is saved.
 
-    This entry point is plain Python: it picks the compiled variant of the loss, the lambda
-    weights and the pair set (``_make_ordered_kernel``; each compiles on its first use),
-    passes the scalars as Python ``float`` / ``int`` / ``bool`` (so that NumPy scalars or
-    other integer types do not compile extra specialisations) and runs the cost-balanced
-    bins of ``balanced_schedule(offsets, n_threads)`` on ``n_threads`` threads
-    (``_parallel.run_bins``).  ``valid`` is not read: the label order holds the valid rows
-    only."""
+    This entry point is plain Python: it picks the compiled kernel of the loss, the lambda
+    weights and the pair set (``_make_ordered_kernel``; each compiles on its first use) and
+    passes the scalars as Python ``float`` / ``int`` / ``bool``, so that NumPy scalars or
+    other integer types do not compile extra specialisations.  ``valid`` is not read: the
+    label order holds the valid rows only."""
     pair_set = (SAMPLED_PAIRS if pairs_per_row > 0 else
                 TRUNCATED_PAIRS if truncation > 0 else ALL_PAIRS)
-    run_bin = _ordered_kernel(loss_kind == SOFT_ZERO_ONE, bool(use_ndcg), pair_set)
-    disc_table = _discount_table(order_offsets, int(k), bool(use_ndcg))
-    bin_ptr, sched = balanced_schedule(offsets, int(n_threads))
-    run_bins(run_bin, bin_ptr, sched, offsets, order, order_offsets, lower_start, scores,
-             labels, weights, 1.0 / float(temperature), disc_table, bool(use_ndcg),
-             int(loss_kind), int(hess_kind), int(truncation), int(pairs_per_row), int(seed),
-             bool(group_scale), float(hess_factor), grad, hess)
+    kernel = _ordered_kernel(loss_kind == SOFT_ZERO_ONE, bool(use_ndcg), pair_set)
+    kernel(scores, labels, weights, offsets, float(temperature), bool(use_ndcg), int(k),
+           int(loss_kind), int(hess_kind), grad, hess, int(n_threads), order, order_offsets,
+           lower_start, int(truncation), int(pairs_per_row), int(seed), bool(group_scale),
+           float(hess_factor))

@@ -75,13 +75,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numba as nb
 import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
 from ._math import sigmoid, sigmoid_both
-from ._parallel import even_bins, run_bins
 from ._sort import radix_argsort
 
 HESS_PAIR_MAGNITUDE = 0
@@ -588,16 +586,14 @@ def _exact_grad_hess(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray
 
 
 # --------------------------------------------------------------------------- kernels
-# Each kernel is a Python entry point that runs a serial compiled function over bins of
-# groups on threads (``_parallel.run_bins``); the functions of the grad/hess and loss kernels
-# are made per combination of methods in use (and Hessian surrogate), so that a call compiles
-# only the code its groups need.  They are closures over these constants only and reach the
-# functions they call as module globals: Numba's on-disk cache keys a closure by its captured
-# values, which for a captured compiled function include a per-process id.
 @nb.njit(**SERIAL)
-def _label_ranks_bin(groups: np.ndarray, labels: np.ndarray, valid: np.ndarray,
-                     offsets: np.ndarray, inv: float, out: np.ndarray) -> None:
-    for g in groups:
+def spearman_label_ranks(labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray,
+                         tau: float, out: np.ndarray) -> None:
+    """out_i = r_i(y) - m_g / 2 (windowed soft rank of the valid labels of row i's group; 0 on
+    invalid rows): the label half of the windowed method, which the objective caches because
+    labels do not change between boosting rounds (serial, since it runs once per data set)."""
+    inv = 1.0 / tau
+    for g in range(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
         m = 0
@@ -622,21 +618,18 @@ def _label_ranks_bin(groups: np.ndarray, labels: np.ndarray, valid: np.ndarray,
                 out[idx[order[pos]]] = r[p] - mean
 
 
-def spearman_label_ranks(labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray,
-                         tau: float, out: np.ndarray) -> None:
-    """out_i = r_i(y) - m_g / 2 (windowed soft rank of the valid labels of row i's group; 0 on
-    invalid rows): the label half of the windowed method, which the objective caches because
-    labels do not change between boosting rounds."""
-    bin_ptr, order = even_bins(offsets.size - 1, numba.get_num_threads())
-    run_bins(_label_ranks_bin, bin_ptr, order, labels, valid, offsets, 1.0 / float(tau), out)
-
-
-def _make_loss_bin(exact: bool, windowed: bool) -> Any:
-    @nb.njit(**SERIAL)
-    def loss_bin(groups: np.ndarray, scores: np.ndarray, labels: np.ndarray,
-                 weights: np.ndarray, valid: np.ndarray, offsets: np.ndarray, tau: float,
-                 method: int, label_ranks: np.ndarray, out: np.ndarray) -> None:
-        for g in groups:
+# The loss and grad/hess kernels are made per combination of methods in use (and Hessian
+# surrogate), so that a call compiles only the code its groups need: parallel loops over groups
+# whose bodies only call compiled functions (Numba's parfor lowering compiles the body again).
+# They are closures over these constants only and reach the functions they call as module
+# globals: Numba's on-disk cache keys a closure by its captured values, which for a captured
+# compiled function include a per-process id (never a cache hit).
+def _make_loss_kernel(exact: bool, windowed: bool) -> Any:
+    @nb.njit(**PARALLEL)
+    def loss_kernel(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                    valid: np.ndarray, offsets: np.ndarray, tau: float, method: int,
+                    label_ranks: np.ndarray, out: np.ndarray) -> None:
+        for g in nb.prange(offsets.size - 1):
             start = offsets[g]
             end = offsets[g + 1]
             if _use_window(method, end - start):
@@ -646,16 +639,16 @@ def _make_loss_bin(exact: bool, windowed: bool) -> Any:
             elif exact:
                 out[g] = _exact_loss(scores, labels, weights, valid, start, end, tau)
 
-    return loss_bin
+    return loss_kernel
 
 
-def _make_grad_hess_bin(exact: bool, windowed: bool, pair_magnitude: bool) -> Any:
-    @nb.njit(**SERIAL)
-    def grad_hess_bin(groups: np.ndarray, scores: np.ndarray, labels: np.ndarray,
-                      weights: np.ndarray, valid: np.ndarray, offsets: np.ndarray, tau: float,
-                      hess_kind: int, tie_step: float, method: int, label_ranks: np.ndarray,
-                      grad: np.ndarray, hess: np.ndarray) -> None:
-        for g in groups:
+def _make_grad_hess_kernel(exact: bool, windowed: bool, pair_magnitude: bool) -> Any:
+    @nb.njit(**PARALLEL)
+    def grad_hess_kernel(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                         valid: np.ndarray, offsets: np.ndarray, tau: float, hess_kind: int,
+                         tie_step: float, method: int, label_ranks: np.ndarray,
+                         grad: np.ndarray, hess: np.ndarray) -> None:
+        for g in nb.prange(offsets.size - 1):
             start = offsets[g]
             end = offsets[g + 1]
             if _use_window(method, end - start):
@@ -670,18 +663,18 @@ def _make_grad_hess_bin(exact: bool, windowed: bool, pair_magnitude: bool) -> An
                 _exact_grad_hess(scores, labels, weights, valid, start, end, tau, hess_kind,
                                  tie_step, grad, hess)
 
-    return grad_hess_bin
+    return grad_hess_kernel
 
 
-_BINS: dict[tuple[Any, ...], Any] = {}
+_KERNELS: dict[tuple[Any, ...], Any] = {}
 
 
-def _bin_function(*key: Any) -> Any:
-    fn = _BINS.get(key)
-    if fn is None:
-        make = _make_loss_bin if key[0] == "loss" else _make_grad_hess_bin
-        fn = _BINS.setdefault(key, make(*key[1:]))
-    return fn
+def _kernel(*key: Any) -> Any:
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        make = _make_loss_kernel if key[0] == "loss" else _make_grad_hess_kernel
+        kernel = _KERNELS.setdefault(key, make(*key[1:]))
+    return kernel
 
 
 def spearman_loss_groups(
@@ -696,11 +689,11 @@ def spearman_loss_groups(
     out: np.ndarray,
 ) -> None:
     """Each group's loss into ``out`` (``label_ranks``: ``spearman_label_ranks``' output, read
-    by the windowed groups)."""
+    by the windowed groups).  Picks the kernel of the methods the groups use and passes the
+    scalars as Python numbers (NumPy scalars would compile other specialisations)."""
     exact, windowed = _methods_used(method, offsets)
-    bin_ptr, order = even_bins(offsets.size - 1, numba.get_num_threads())
-    run_bins(_bin_function("loss", exact, windowed), bin_ptr, order, scores, labels, weights,
-             valid, offsets, float(tau), int(method), label_ranks, out)
+    _kernel("loss", exact, windowed)(scores, labels, weights, valid, offsets, float(tau),
+                                     int(method), label_ranks, out)
 
 
 def spearman_grad_hess(
@@ -718,12 +711,12 @@ def spearman_grad_hess(
     hess: np.ndarray,
 ) -> None:
     """Gradient and Hessian of every group into ``grad``, ``hess``: the exact O(m^2) method
-    or the windowed one per group as ``method`` selects (``_use_window``)."""
+    or the windowed one per group as ``method`` selects (``_use_window``).  Picks the kernel
+    as ``spearman_loss_groups``."""
     exact, windowed = _methods_used(method, offsets)
-    kernel = _bin_function("grad_hess", exact, windowed, hess_kind == HESS_PAIR_MAGNITUDE)
-    bin_ptr, order = even_bins(offsets.size - 1, numba.get_num_threads())
-    run_bins(kernel, bin_ptr, order, scores, labels, weights, valid, offsets, float(tau),
-             int(hess_kind), float(tie_step), int(method), label_ranks, grad, hess)
+    kernel = _kernel("grad_hess", exact, windowed, hess_kind == HESS_PAIR_MAGNITUDE)
+    kernel(scores, labels, weights, valid, offsets, float(tau), int(hess_kind),
+           float(tie_step), int(method), label_ranks, grad, hess)
 
 
 @nb.njit(**SERIAL)
@@ -740,7 +733,7 @@ def mse_mix(total_w: float, total_h: float, count: float, mse_weight: float,
     return spearman_weight, 2.0 * mse_weight / max(count, 1.0)
 
 
-@nb.njit(**PARALLEL)
+@nb.njit(**SERIAL)
 def add_mse_grad_hess(
     scores: np.ndarray,
     labels: np.ndarray,
@@ -767,8 +760,9 @@ def add_mse_grad_hess(
     hess <- n (beta lambda_g hess + 2 alpha w).  A group whose Spearman Hessians are all at the
     floor (one valid row, all labels equal: no correlation to learn) gets lambda_g = 0.
 
-    Hessians are floored; invalid rows get 0 and the floor."""
-    for g in nb.prange(offsets.size - 1):
+    Hessians are floored; invalid rows get 0 and the floor.  Serial: one pass over the rows,
+    a few percent of the Spearman kernel's time, not worth a parallel kernel's compile."""
+    for g in range(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
         total_w = 0.0
