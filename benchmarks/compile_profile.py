@@ -1,11 +1,12 @@
 """Where one objective's cold first call spends its compile time: per compiled function and
 per compiler pass, from Numba's event API (``numba.core.event``).
 
-    python benchmarks/compile_profile.py pairwise_logistic [--top 25]
+    python benchmarks/compile_profile.py pairwise_logistic [--top 25] [--rev 45fbcea]
 
 Runs the case of ``first_call.py`` named on the command line in a fresh process with an empty
 ``NUMBA_CACHE_DIR``, records every ``numba:compile`` (one function, one signature) and
-``numba:run_pass`` event and prints:
+``numba:run_pass`` event and prints (``--rev REV``: for the package of an earlier commit,
+extracted as ``first_call.py --rev`` does):
 
 * per compiled specialisation: its signature, its total time (callees included) and its self
   time (callees' compiles subtracted), largest first;
@@ -105,23 +106,26 @@ def profile(expr: str, host: str, top: int) -> None:
 
 
 def main() -> None:
-    from first_call import CASES
+    from first_call import CASES, extract
 
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("case", choices=list(CASES))
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--rev", default=None, help="profile the package of this commit instead")
     ap.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     expr, host = CASES[args.case]
     if args.in_process:
         profile(expr, host, args.top)
         return
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache,
-               "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = extract(args.rev, Path(tmp) / "src") if args.rev else ROOT
+        cache = Path(tmp) / "numba-cache"
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(cache),
+               "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
         subprocess.run([sys.executable, __file__, args.case, "--top", str(args.top),
-                        "--in-process"], env=env, check=True)
+                        "--in-process"], env=env, check=True, cwd=root)
 
 
 if __name__ == "__main__":

@@ -38,22 +38,27 @@ from .ordinal import expected_value, predict_proba
 
 __version__ = "0.1.0"
 
-#: Imported on first use: ``callbacks`` imports XGBoost (and with it scikit-learn, ~1-2 s),
-#: ``evaluation`` and ``plotting`` pandas, which a first ``grad_hess`` does not need.
-_LAZY = {"LearningCurve": ("callbacks", "LearningCurve"),
-         "evaluate": ("evaluation", "evaluate"),
-         "summarize": ("evaluation", "summarize"),
-         "plotting": ("plotting", None)}
+#: Imported on first use (module ``__getattr__``): ``callbacks`` imports XGBoost (and with it
+#: scikit-learn, ~1-2 s), ``evaluation`` and ``plotting`` pandas, none of which a first
+#: ``grad_hess`` needs.
+_LAZY = ("LearningCurve", "evaluate", "summarize", "plotting")
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    value: Any
+    if name == "LearningCurve":
+        from .callbacks import LearningCurve as value
+    elif name in ("evaluate", "summarize"):
+        from . import evaluation
 
-    module_name, attr = _LAZY[name]
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    value = module if attr is None else getattr(module, attr)
+        value = getattr(evaluation, name)
+    elif name == "plotting":
+        # (``from . import plotting`` would look the name up here again, recursively)
+        from .plotting import plot_group_metric  # noqa: F401  imports the submodule
+
+        value = globals()["plotting"]  # set by the import system on the package
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
 

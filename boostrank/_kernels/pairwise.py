@@ -84,13 +84,13 @@ def _group_lambda_setup(
             neg[t] = -scores[i]
             lab[t] = -labels[i]
             t += 1
-    order = np.argsort(neg, kind="mergesort")
+    order = radix_argsort(neg)
     for r in range(m):
         rank_out[idx[order[r]]] = r + 1
-    ideal = np.sort(lab)
+    ideal = radix_argsort(lab)  # descending labels
     idcg = 0.0
     for r in range(m):
-        idcg += ndcg_gain(-ideal[r]) * ndcg_discount(r + 1, k)
+        idcg += ndcg_gain(-lab[ideal[r]]) * ndcg_discount(r + 1, k)
     return 1.0 / idcg if idcg > 0.0 else 0.0
 
 
@@ -973,16 +973,15 @@ def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int) -> Any:
     return kernel
 
 
-_KERNELS: dict[tuple[bool, bool, int], Any] = {}
-
-
-def _ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int) -> Any:
-    key = (soft and pair_set != SAMPLED_PAIRS, use_ndcg and pair_set != SAMPLED_PAIRS,
-           pair_set)
-    kernel = _KERNELS.get(key)
-    if kernel is None:
-        kernel = _KERNELS.setdefault(key, _make_ordered_kernel(*key))
-    return kernel
+#: Every variant's kernel, by (soft zero-one, NDCG lambda weights, pair set); made at import,
+#: compiled on first call.  The sampled pair set has one kernel for every loss and lambda
+#: weight.
+_ORDERED_KERNELS = {
+    **{(soft, ndcg, pair_set): _make_ordered_kernel(soft, ndcg, pair_set)
+       for soft in (False, True) for ndcg in (False, True)
+       for pair_set in (ALL_PAIRS, TRUNCATED_PAIRS)},
+    (False, False, SAMPLED_PAIRS): _make_ordered_kernel(False, False, SAMPLED_PAIRS),
+}
 
 
 def pairwise_grad_hess_ordered(
@@ -1040,7 +1039,9 @@ def pairwise_grad_hess_ordered(
     label order holds the valid rows only."""
     pair_set = (SAMPLED_PAIRS if pairs_per_row > 0 else
                 TRUNCATED_PAIRS if truncation > 0 else ALL_PAIRS)
-    kernel = _ordered_kernel(loss_kind == SOFT_ZERO_ONE, bool(use_ndcg), pair_set)
+    sampled = pair_set == SAMPLED_PAIRS
+    kernel = _ORDERED_KERNELS[loss_kind == SOFT_ZERO_ONE and not sampled,
+                              bool(use_ndcg) and not sampled, pair_set]
     kernel(scores, labels, weights, offsets, float(temperature), bool(use_ndcg), int(k),
            int(loss_kind), int(hess_kind), grad, hess, int(n_threads), order, order_offsets,
            lower_start, int(truncation), int(pairs_per_row), int(seed), bool(group_scale),

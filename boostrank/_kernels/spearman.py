@@ -666,15 +666,12 @@ def _make_grad_hess_kernel(exact: bool, windowed: bool, pair_magnitude: bool) ->
     return grad_hess_kernel
 
 
-_KERNELS: dict[tuple[Any, ...], Any] = {}
-
-
-def _kernel(*key: Any) -> Any:
-    kernel = _KERNELS.get(key)
-    if kernel is None:
-        make = _make_loss_kernel if key[0] == "loss" else _make_grad_hess_kernel
-        kernel = _KERNELS.setdefault(key, make(*key[1:]))
-    return kernel
+#: The kernels of every combination of (exact method used, windowed method used) and, for the
+#: gradient, Hessian surrogate; made at import, compiled on first call.
+_METHOD_SETS = ((True, False), (False, True), (True, True), (False, False))
+_LOSS_KERNELS = {used: _make_loss_kernel(*used) for used in _METHOD_SETS}
+_GRAD_HESS_KERNELS = {(*used, pm): _make_grad_hess_kernel(*used, pm)
+                      for used in _METHOD_SETS for pm in (False, True)}
 
 
 def spearman_loss_groups(
@@ -691,9 +688,8 @@ def spearman_loss_groups(
     """Each group's loss into ``out`` (``label_ranks``: ``spearman_label_ranks``' output, read
     by the windowed groups).  Picks the kernel of the methods the groups use and passes the
     scalars as Python numbers (NumPy scalars would compile other specialisations)."""
-    exact, windowed = _methods_used(method, offsets)
-    _kernel("loss", exact, windowed)(scores, labels, weights, valid, offsets, float(tau),
-                                     int(method), label_ranks, out)
+    kernel = _LOSS_KERNELS[_methods_used(method, offsets)]
+    kernel(scores, labels, weights, valid, offsets, float(tau), int(method), label_ranks, out)
 
 
 def spearman_grad_hess(
@@ -714,7 +710,7 @@ def spearman_grad_hess(
     or the windowed one per group as ``method`` selects (``_use_window``).  Picks the kernel
     as ``spearman_loss_groups``."""
     exact, windowed = _methods_used(method, offsets)
-    kernel = _kernel("grad_hess", exact, windowed, hess_kind == HESS_PAIR_MAGNITUDE)
+    kernel = _GRAD_HESS_KERNELS[exact, windowed, hess_kind == HESS_PAIR_MAGNITUDE]
     kernel(scores, labels, weights, valid, offsets, float(tau), int(hess_kind),
            float(tie_step), int(method), label_ranks, grad, hess)
 
