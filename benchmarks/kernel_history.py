@@ -3,16 +3,19 @@ side in one process: ``grad_hess`` and the host path, per call, after the first 
 call.
 
     python benchmarks/kernel_history.py [--rev 45fbcea] [--repeats 7] [--scale 1.0]
-                                        [--only W1,W2,W3,W4]
+                                        [--only W1,W2,W2s,W3,W4]
 
 The earlier ``boostrank/`` is extracted with ``git archive REV`` into a temporary folder
 under another package name and imported beside the working tree's (so this needs the git
 history).  Calls alternate between the two, each pair on the same fresh scores (as the hosts
-pass), and the table gives the median seconds per call of each and their ratio; the first
-call of each is checked to give the same arrays (to rounding) and is not timed.  Workloads
+pass), and the table gives the median milliseconds per call of each and their ratio, wall
+and process CPU time (both threads; less disturbed by other jobs on a shared machine); the
+first call of each is checked to give the same arrays (to rounding) and is not timed.  Workloads
 (``--scale`` multiplies the row counts) as in ``kernel_speed.py``: W1 1,000,000 rows in
 groups of 100 with 5 grades; W2 40 eras of 5,000 rows; W3 1,000,000 rows of 10 classes (C
-order as XGBoost passes, Fortran order as LightGBM's view); W4 skewed group sizes.  "host"
+order as XGBoost passes, Fortran order as LightGBM's view); W4 skewed group sizes; W2s 4 eras
+of 5,000 rows, for the exact O(n^2) soft Spearman and CombinedLoss's host path (its margins in
+units of 1e-6 put every pair of an era in the window).  "host"
 rows call the objective as ``xgb.train`` does, on a ``DMatrix`` (the pairwise kernels then
 fuse the per-group LambdaMART scaling and the Hessian factor).
 """
@@ -42,8 +45,8 @@ CASES = [
     ("W1", "pairwise_soft_zero_one, host (xgb.train)", "br.pairwise_soft_zero_one", True),
     ("W1", "softmax_ranking", "br.softmax_ranking", False),
     ("W2", "soft_spearman (windowed)", "br.soft_spearman", False),
-    ("W2", "soft_spearman (exact)", "br.SoftSpearman(method='exact')", False),
-    ("W2", "combined_loss, host (xgb.train)", "br.combined_loss", True),
+    ("W2s", "soft_spearman (exact)", "br.SoftSpearman(method='exact')", False),
+    ("W2s", "combined_loss, host (xgb.train)", "br.combined_loss", True),
     ("W3", "rps (C order)", "br.rps", False),
     ("W3", "rps (Fortran order, LightGBM)", "br.rps", False),
     ("W4", "pairwise_logistic", "br.pairwise_logistic", False),
@@ -61,8 +64,8 @@ def workload(name: str, scale: float, rng: np.random.Generator) -> dict[str, Any
         n = int(sizes.sum())
         return {"y": rng.integers(0, 5, n).astype(np.float64), "group": sizes,
                 "scores": lambda: rng.normal(size=n)}
-    if name == "W2":
-        sizes = np.full(max(1, int(40 * scale)), 5000)
+    if name in ("W2", "W2s"):  # W2s: 4 eras, for the O(n^2) cases
+        sizes = np.full(max(1, int((40 if name == "W2" else 4) * scale)), 5000)
         n = int(sizes.sum())
         return {"y": rng.random(n), "group": sizes, "scores": lambda: rng.normal(size=n)}
     if name == "W3":
@@ -107,7 +110,7 @@ def main() -> None:
     ap.add_argument("--rev", default="45fbcea", help="the earlier commit")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--only", default="W1,W2,W3,W4", help="workloads to run")
+    ap.add_argument("--only", default="W1,W2,W2s,W3,W4", help="workloads to run")
     args = ap.parse_args()
     only = set(args.only.split(","))
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,8 +119,9 @@ def main() -> None:
 
         print(f"before = {args.rev}, now = working tree; {numba.get_num_threads()} Numba "
               f"threads; load average {Path('/proc/loadavg').read_text().split()[:3]}")
-        print("| workload | objective | rows | before (ms) | now (ms) | before / now |")
-        print("|---|---|---|---|---|---|")
+        print("| workload | objective | rows | before (ms) | now (ms) | before / now | "
+              "CPU before (ms) | CPU now (ms) | CPU before / now |")
+        print("|---|---|---|---|---|---|---|---|---|")
         rng = np.random.default_rng(0)
         data: dict[str, dict[str, Any]] = {}
         for wl, label, expr, host in CASES:
@@ -134,20 +138,16 @@ def main() -> None:
             scale_g = max(float(np.abs(g0).max()), 1e-300)
             np.testing.assert_allclose(g1, g0, rtol=1e-9, atol=1e-12 * scale_g)
             np.testing.assert_allclose(h1, h0, rtol=1e-9)
-            t_before, t_now = [], []
+            times: dict[Any, list[tuple[float, float]]] = {f_before: [], f_now: []}
             for r in range(args.repeats):
                 s = make()
-                first, second = (f_before, f_now) if r % 2 == 0 else (f_now, f_before)
-                t0 = time.perf_counter()
-                first(s)
-                t1 = time.perf_counter()
-                second(s)
-                t2 = time.perf_counter()
-                (t_before if first is f_before else t_now).append(t1 - t0)
-                (t_now if first is f_before else t_before).append(t2 - t1)
-            b, a = 1e3 * np.median(t_before), 1e3 * np.median(t_now)
+                for f in (f_before, f_now) if r % 2 == 0 else (f_now, f_before):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    f(s)
+                    times[f].append((time.perf_counter() - t0, time.process_time() - c0))
+            (b, bc), (a, ac) = (1e3 * np.median(times[f], axis=0) for f in (f_before, f_now))
             print(f"| {wl} | {label} | {np.asarray(d['y']).size:,} | {b:.1f} | {a:.1f} | "
-                  f"{b / a:.2f}x |", flush=True)
+                  f"{b / a:.2f}x | {bc:.1f} | {ac:.1f} | {bc / ac:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

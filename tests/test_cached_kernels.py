@@ -152,7 +152,7 @@ def test_no_cached_kernel_captures_a_value_from_the_environment() -> None:
     assert not differing, f"cached kernels that capture environment-dependent values: {differing}"
     # the walk sees what it should: a CPU pair kernel variant and the constants it reads
     pair = first["boostrank._kernels.pairwise._make_ordered_kernel.<locals>.kernel"
-                 "[sampled=False, soft=False, truncating=False, use_ndcg=False]"]
+                 "[sampled=False, soft=False, truncating=False, use_ndcg=False, wide=False]"]
     assert any(name.endswith("HESSIAN_FLOOR") for name in pair)
     if importlib.util.find_spec("numba_cuda") is not None:
         assert "boostrank._cuda.softmax._grad_hess_groups" in first

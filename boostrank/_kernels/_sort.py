@@ -11,6 +11,7 @@ import numba as nb
 import numpy as np
 
 from .._config import SERIAL
+from ._math import f64_bits
 
 
 @nb.njit(**SERIAL)
@@ -24,14 +25,14 @@ def radix_argsort(v: np.ndarray) -> np.ndarray:
     [1, 2, 3, 0, 4]
     """
     m = v.size
-    bits = v.view(np.uint64)
     keys = np.empty(m, dtype=np.uint64)
     sign = np.uint64(1) << np.uint64(63)
+    order = np.empty(m, dtype=np.int64)
     for i in range(m):
-        k = bits[i]
+        k = np.uint64(f64_bits(v[i]))
         k = np.uint64(0) if k == sign else k  # -0.0 as 0.0
         keys[i] = ~k if k & sign else k | sign
-    order = np.arange(m)
+        order[i] = i
     tmp = np.empty(m, dtype=np.int64)
     count = np.empty(257, dtype=np.int64)
     byte = np.uint64(255)

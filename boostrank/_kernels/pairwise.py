@@ -857,16 +857,21 @@ def _write_group(g: np.ndarray, h: np.ndarray, rows: np.ndarray, m: int, grad: n
 
 
 @nb.njit(**SERIAL)
-def _discount_table(order_offsets: np.ndarray, k: int, use_ndcg: bool) -> np.ndarray:
-    """disc_table[r] = 1 / log2(1 + r) for ranks r up to the largest group (0 beyond k, and
-    all 0 without NDCG lambda weights); its size - 1 is the largest group's valid rows."""
+def _largest_group(order_offsets: np.ndarray) -> int:
+    """The most valid rows of any group."""
     largest = 0
     for grp in range(order_offsets.size - 1):
-        largest = max(largest, order_offsets[grp + 1] - order_offsets[grp])
+        m = order_offsets[grp + 1] - order_offsets[grp]
+        largest = m if m > largest else largest
+    return largest
+
+
+@nb.njit(**SERIAL)
+def _discount_table(largest: int, k: int) -> np.ndarray:
+    """disc_table[r] = 1 / log2(1 + r) for ranks r = 1..largest (0 beyond k)."""
     disc_table = np.zeros(largest + 1)
-    if use_ndcg:
-        for r in range(1, largest + 1):
-            disc_table[r] = ndcg_discount(r, k)
+    for r in range(1, largest + 1):
+        disc_table[r] = ndcg_discount(r, k)
     return disc_table
 
 
@@ -889,18 +894,23 @@ TRUNCATED_PAIRS = 1
 SAMPLED_PAIRS = 2
 
 
-def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int) -> Any:
+def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int, wide: bool) -> Any:
     """The label-ordered kernel of one variant, compiled on its first call: only its own
     pair loops (the sampled variant serves every loss and lambda weight, whose flags stay
     run-time arguments there), around per-group steps compiled once per process and shared
     by every variant.
 
+    Groups whose score span / T allows per-row exponentials (``_gather_scores``; nearly
+    always) are computed by the ``wide=False`` kernel, which marks the others in
+    ``is_wide`` and leaves them; the ``wide=True`` kernel computes only those, from the
+    scores, so its scalar pair functions compile only when some group needs them.
+
     One ``prange`` iteration per thread, each over a cost-balanced bin of groups
     (``balanced_schedule``) in its own scratch; the loop body only calls compiled functions,
     since Numba's parfor lowering compiles the body again.  The closure holds constants only
-    (``soft``, ``use_ndcg``, ``sampled``, ``truncating``) and reaches every function as a
-    module global: Numba's on-disk cache keys a closure by its captured values, which for a
-    captured compiled function include a per-process id (never a cache hit)."""
+    (``soft``, ``use_ndcg``, ``sampled``, ``truncating``, ``wide``) and reaches every function
+    as a module global: Numba's on-disk cache keys a closure by its captured values, which for
+    a captured compiled function include a per-process id (never a cache hit)."""
     sampled = pair_set == SAMPLED_PAIRS
     truncating = pair_set == TRUNCATED_PAIRS
 
@@ -910,18 +920,24 @@ def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int) -> Any:
                loss_kind: int, hess_kind: int, grad: np.ndarray, hess: np.ndarray,
                n_threads: int, order: np.ndarray, order_offsets: np.ndarray,
                lower_start: np.ndarray, truncation: int, n_draws: int, seed: int,
-               group_scale: bool, hess_factor: float) -> None:
+               group_scale: bool, hess_factor: float, is_wide: np.ndarray) -> None:
         # `if` on the closure's constants are pruned before typing: a variant types (and so
         # compiles) only the functions it can call; `soft` and `use_ndcg` reach the pair
         # loops as literal constants
         inv_t = 1.0 / temperature
-        disc_table = _discount_table(order_offsets, k, use_ndcg_)
+        largest = _largest_group(order_offsets)
+        if use_ndcg or sampled:
+            disc_table = _discount_table(largest, k)
+        else:  # never read
+            disc_table = np.zeros(1)
         exact = hess_kind == HESS_EXACT_CLIPPED
         bin_ptr, sched = balanced_schedule(offsets, n_threads)
         for b in nb.prange(bin_ptr.size - 1):
-            s, e, g, h, gain, disc, rank, cg, ch, lower, top = _scratch(disc_table.size - 1)
+            s, e, g, h, gain, disc, rank, cg, ch, lower, top = _scratch(largest)
             for t in range(bin_ptr[b], bin_ptr[b + 1]):
                 grp = sched[t]
+                if wide and not is_wide[grp]:
+                    continue
                 start = offsets[grp]
                 end = offsets[grp + 1]
                 p0 = order_offsets[grp]
@@ -935,7 +951,9 @@ def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int) -> Any:
                         scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
                     continue
                 rows = order[p0:p0 + m]
-                per_row_exp = _gather_scores(scores, rows, m, inv_t, s, e, g, h)
+                if not _gather_scores(scores, rows, m, inv_t, s, e, g, h) and not wide:
+                    is_wide[grp] = True  # the wide kernel computes it
+                    continue
                 truncated = 0 < truncation < m
                 if use_ndcg:
                     _score_ranks(s, rows, m, rank)
@@ -945,42 +963,43 @@ def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int) -> Any:
                 elif sampled:
                     if use_ndcg_:
                         _score_ranks(s, rows, m, rank)
-                _pair_factors(labels, weights, rows, lower_start, p0, m, inv_t, use_ndcg_, rank,
-                              disc_table, gain, disc, cg, ch, lower)
-                if sampled:
-                    if per_row_exp:
-                        _sampled_pairs(e, g, h, gain, disc, use_ndcg_, cg, ch, lower, m, rows,
-                                       n_draws, seed, loss_kind, hess_kind)
-                    else:
+                _pair_factors(labels, weights, rows, lower_start, p0, m, inv_t, use_ndcg_,
+                              rank, disc_table, gain, disc, cg, ch, lower)
+                if wide:
+                    if sampled:
                         _scalar_sampled_pairs(s, g, h, gain, disc, cg, ch, lower, m, rows,
                                               n_draws, seed, use_ndcg_, inv_t, loss_kind,
                                               hess_kind)
-                elif truncating and truncated:
-                    if per_row_exp:
-                        _truncated_pairs(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation,
-                                         top, exact, soft, use_ndcg)
-                    else:
+                    elif truncating and truncated:
                         _scalar_truncated_pairs(s, g, h, gain, disc, cg, ch, lower, m, rank,
                                                 truncation, top, use_ndcg_, inv_t, loss_kind,
                                                 hess_kind)
-                elif per_row_exp:
-                    _all_pairs(e, g, h, gain, disc, cg, ch, lower, m, exact, soft, use_ndcg)
+                    else:
+                        _scalar_all_pairs(s, g, h, gain, disc, cg, ch, lower, m, use_ndcg_,
+                                          inv_t, loss_kind, hess_kind)
+                elif sampled:
+                    _sampled_pairs(e, g, h, gain, disc, use_ndcg_, cg, ch, lower, m, rows,
+                                   n_draws, seed, loss_kind, hess_kind)
+                elif truncating and truncated:
+                    _truncated_pairs(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation,
+                                     top, exact, soft, use_ndcg)
                 else:
-                    _scalar_all_pairs(s, g, h, gain, disc, cg, ch, lower, m, use_ndcg_, inv_t,
-                                      loss_kind, hess_kind)
+                    _all_pairs(e, g, h, gain, disc, cg, ch, lower, m, exact, soft, use_ndcg)
                 _write_group(g, h, rows, m, grad, hess, start, end, group_scale, hess_factor)
 
     return kernel
 
 
-#: Every variant's kernel, by (soft zero-one, NDCG lambda weights, pair set); made at import,
-#: compiled on first call.  The sampled pair set has one kernel for every loss and lambda
-#: weight.
+#: Every variant's kernel, by (soft zero-one, NDCG lambda weights, pair set, wide); made at
+#: import, compiled on first call.  The sampled pair set has one kernel for every loss and
+#: lambda weight.
 _ORDERED_KERNELS = {
-    **{(soft, ndcg, pair_set): _make_ordered_kernel(soft, ndcg, pair_set)
+    **{(soft, ndcg, pair_set, wide): _make_ordered_kernel(soft, ndcg, pair_set, wide)
        for soft in (False, True) for ndcg in (False, True)
-       for pair_set in (ALL_PAIRS, TRUNCATED_PAIRS)},
-    (False, False, SAMPLED_PAIRS): _make_ordered_kernel(False, False, SAMPLED_PAIRS),
+       for pair_set in (ALL_PAIRS, TRUNCATED_PAIRS) for wide in (False, True)},
+    **{(False, False, SAMPLED_PAIRS, wide): _make_ordered_kernel(False, False, SAMPLED_PAIRS,
+                                                                 wide)
+       for wide in (False, True)},
 }
 
 
@@ -1033,16 +1052,22 @@ def pairwise_grad_hess_ordered(
     so the arrays are identical bit for bit and the pass over both arrays is saved.
 
     This entry point is plain Python: it picks the compiled kernel of the loss, the lambda
-    weights and the pair set (``_make_ordered_kernel``; each compiles on its first use) and
-    passes the scalars as Python ``float`` / ``int`` / ``bool``, so that NumPy scalars or
-    other integer types do not compile extra specialisations.  ``valid`` is not read: the
+    weights and the pair set (``_make_ordered_kernel``; each compiles on its first use), runs
+    it, then the scalar one for groups whose score span / T is too wide for per-row
+    exponentials if there are any, and passes the scalars as Python ``float`` / ``int`` /
+    ``bool``, so that NumPy scalars or other integer types do not compile extra
+    specialisations.  ``valid`` is not read: the
     label order holds the valid rows only."""
     pair_set = (SAMPLED_PAIRS if pairs_per_row > 0 else
                 TRUNCATED_PAIRS if truncation > 0 else ALL_PAIRS)
     sampled = pair_set == SAMPLED_PAIRS
-    kernel = _ORDERED_KERNELS[loss_kind == SOFT_ZERO_ONE and not sampled,
-                              bool(use_ndcg) and not sampled, pair_set]
-    kernel(scores, labels, weights, offsets, float(temperature), bool(use_ndcg), int(k),
-           int(loss_kind), int(hess_kind), grad, hess, int(n_threads), order, order_offsets,
-           lower_start, int(truncation), int(pairs_per_row), int(seed), bool(group_scale),
-           float(hess_factor))
+    soft = loss_kind == SOFT_ZERO_ONE and not sampled
+    ndcg = bool(use_ndcg) and not sampled
+    is_wide = np.zeros(offsets.size - 1, dtype=np.bool_)
+    args = (scores, labels, weights, offsets, float(temperature), bool(use_ndcg), int(k),
+            int(loss_kind), int(hess_kind), grad, hess, int(n_threads), order, order_offsets,
+            lower_start, int(truncation), int(pairs_per_row), int(seed), bool(group_scale),
+            float(hess_factor), is_wide)
+    _ORDERED_KERNELS[soft, ndcg, pair_set, False](*args)
+    if is_wide.any():  # groups whose score span / T is too wide for per-row exponentials
+        _ORDERED_KERNELS[soft, ndcg, pair_set, True](*args)
