@@ -48,8 +48,10 @@ def run(rev: str, repeats: int, scale: float) -> None:
     from boostrank._kernels import _earlier_pairwise as before  # type: ignore[attr-defined]
     from boostrank._kernels import pairwise as now
 
-    # kernels before the fifth session lack the trailing host-scaling arguments
-    params = inspect.signature(before.pairwise_grad_hess_ordered.py_func).parameters
+    # earlier kernels may lack the trailing host-scaling arguments; the entry point is a
+    # compiled function in some commits and a Python function in others
+    entry = before.pairwise_grad_hess_ordered
+    params = inspect.signature(getattr(entry, "py_func", entry)).parameters
     extra_before = (False, 1.0) if "group_scale" in params else ()
     rng = np.random.default_rng(0)
     n_groups = max(2, int(10_000 * scale))

@@ -7,9 +7,9 @@ Pass an objective object straight to the host library::
     xgb.XGBClassifier(objective=boostrank.rps)
 """
 
-from . import plotting
-from .callbacks import LearningCurve
-from .evaluation import evaluate, summarize
+from typing import Any
+
+from ._config import CompileWarning
 from .metrics import (
     MAP,
     MRR,
@@ -38,6 +38,34 @@ from .ordinal import expected_value, predict_proba
 
 __version__ = "0.1.0"
 
+#: Imported on first use (module ``__getattr__``): ``callbacks`` imports XGBoost (and with it
+#: scikit-learn, ~1-2 s), ``evaluation`` and ``plotting`` pandas, none of which a first
+#: ``grad_hess`` needs.
+_LAZY = ("LearningCurve", "evaluate", "summarize", "plotting")
+
+
+def __getattr__(name: str) -> Any:
+    value: Any
+    if name == "LearningCurve":
+        from .callbacks import LearningCurve as value
+    elif name in ("evaluate", "summarize"):
+        from . import evaluation
+
+        value = getattr(evaluation, name)
+    elif name == "plotting":
+        # (``from . import plotting`` would look the name up here again, recursively)
+        from .plotting import plot_group_metric  # noqa: F401  imports the submodule
+
+        value = globals()["plotting"]  # set by the import system on the package
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 pairwise_soft_zero_one = PairwiseSoftZeroOne()
 pairwise_logistic = PairwiseLogistic()
 softmax_ranking = SoftmaxRanking()
@@ -50,6 +78,7 @@ __all__ = [
     "MRR",
     "NDCG",
     "CombinedLoss",
+    "CompileWarning",
     "LearningCurve",
     "LossMetric",
     "Metric",

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numba
+import numpy as np
+from numba.core import event
 
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
@@ -51,3 +55,81 @@ def launch(kernel: Callable[..., Any], *args: Any) -> Any:
 #: only make the reduction more exact) and ``nsz``.  LLVM's fast-math flags are per
 #: instruction, so the function keeps them when inlined into a reassociating kernel.
 EXACT_SERIAL: dict[str, Any] = {"fastmath": {"nsz", "contract"}, "cache": True, "nogil": True}
+
+
+# Compile notice.  A cold first call compiles for seconds (``benchmarks/first_call.py``), as
+# a chain of compiles (one per kernel the call launches).  A Numba event listener follows the
+# compiles of boostrank functions (not the loads from the on-disk cache, which trigger no
+# event) and, once such a chain has run for COMPILE_NOTICE_AFTER seconds with a compile still
+# going, issues one CompileWarning, so that a first boosting round does not look like a hang.
+class CompileWarning(UserWarning):
+    """boostrank is compiling Numba kernels (the first use of an objective or option on a
+    machine, or after the cache was cleared).  Silence it with
+    ``warnings.filterwarnings("ignore", category=boostrank.CompileWarning)``."""
+
+
+#: Seconds of compiling before a CompileWarning says so.
+COMPILE_NOTICE_AFTER = 1.0
+#: Compiles that start within this many seconds of the previous one's end continue its chain
+#: (one call launches several kernels): one warning per chain.
+_CHAIN_GAP = 0.5
+_PACKAGE = __name__.split(".")[0]
+
+
+class _CompileNotice(event.Listener):
+    """Follows the outermost ``numba:compile`` events of boostrank functions.  Numba compiles
+    under one global lock, so these events nest and do not interleave; the lock here only
+    orders the timer thread against them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.timer: threading.Timer | None = None
+        self.chain_start = 0.0
+        self.last_end = -np.inf
+        self.warned = False
+
+    def on_start(self, ev: Any) -> None:
+        self.depth += 1
+        module = getattr(ev.data["dispatcher"].py_func, "__module__", "") or ""
+        if self.depth > 1 or not (module == _PACKAGE or module.startswith(_PACKAGE + ".")):
+            return
+        now = time.monotonic()
+        with self.lock:
+            if now - self.last_end > _CHAIN_GAP:  # a new chain
+                self.chain_start = now
+                self.warned = False
+            if not self.warned:
+                delay = max(0.0, self.chain_start + COMPILE_NOTICE_AFTER - now)
+                self.timer = threading.Timer(delay, self.warn, (module,))
+                self.timer.daemon = True
+                self.timer.start()
+
+    def on_end(self, ev: Any) -> None:
+        self.depth -= 1
+        if self.depth > 0:
+            return
+        with self.lock:
+            self.last_end = time.monotonic()
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+
+    def warn(self, module: str) -> None:
+        with self.lock:
+            if self.warned or self.timer is None:  # the compile ended meanwhile
+                return
+            self.warned = True
+        kind = module.rsplit(".", 1)[-1].strip("_")
+        warnings.warn_explicit(
+            f"boostrank is compiling its {kind} kernels with Numba for this machine (first use "
+            "of these options): this takes a few seconds once; later calls, and later runs, "
+            "load them from Numba's on-disk cache. Silence with warnings.filterwarnings("
+            "'ignore', category=boostrank.CompileWarning).",
+            CompileWarning,
+            _PACKAGE,  # shown as the warning's origin (no source line: it comes from a timer)
+            0,
+        )
+
+
+event.register("numba:compile", _CompileNotice())

@@ -89,7 +89,8 @@ def captured(func: Any, seen: set[int], found: dict[str, dict[str, str]]) -> Non
 
 def cached_kernels() -> list[Any]:
     """Every Numba function compiled with ``cache=True`` in boostrank (CPU and, with
-    numba-cuda, CUDA)."""
+    numba-cuda, CUDA): module attributes, and the per-variant kernels that modules keep in
+    module-level dicts (made by a factory, a closure each)."""
     packages = ["boostrank._kernels"]
     if importlib.util.find_spec("numba_cuda") is not None:
         packages.append("boostrank._cuda")
@@ -99,10 +100,11 @@ def cached_kernels() -> list[Any]:
         for info in pkgutil.iter_modules(pkg.__path__):
             module = importlib.import_module(f"{package}.{info.name}")
             for value in vars(module).values():
-                cache = getattr(value, "_cache", None)  # Numba's NullCache without cache=True
-                if cache is not None and "NullCache" not in type(cache).__name__ and \
-                        value.py_func.__module__ == module.__name__:
-                    kernels.append(value)
+                for item in value.values() if isinstance(value, dict) else [value]:
+                    cache = getattr(item, "_cache", None)  # Numba's NullCache: no cache=True
+                    if cache is not None and "NullCache" not in type(cache).__name__ and \
+                            item.py_func.__module__ == module.__name__:
+                        kernels.append(item)
     return kernels
 
 
@@ -148,8 +150,9 @@ def test_no_cached_kernel_captures_a_value_from_the_environment() -> None:
     assert first.keys() == second.keys()
     differing = {k: (first[k], second[k]) for k in first if first[k] != second[k]}
     assert not differing, f"cached kernels that capture environment-dependent values: {differing}"
-    # the walk sees what it should: the CPU pair kernel and the constants it reads
-    pair = first["boostrank._kernels.pairwise.pairwise_grad_hess_ordered"]
+    # the walk sees what it should: a CPU pair kernel variant and the constants it reads
+    pair = first["boostrank._kernels.pairwise._make_ordered_kernel.<locals>.kernel"
+                 "[sampled=False, soft=False, truncating=False, use_ndcg=False, wide=False]"]
     assert any(name.endswith("HESSIAN_FLOOR") for name in pair)
     if importlib.util.find_spec("numba_cuda") is not None:
         assert "boostrank._cuda.softmax._grad_hess_groups" in first

@@ -84,7 +84,7 @@ def _bits_f64_typer(typingctx: Any, i: Any) -> Any:
     return types.float64(types.int64), codegen
 
 
-_f64_bits: Any = intrinsic(_f64_bits_typer)
+f64_bits: Any = intrinsic(_f64_bits_typer)
 _bits_f64: Any = intrinsic(_bits_f64_typer)
 
 
@@ -119,7 +119,7 @@ def exp_inplace(x: np.ndarray) -> None:
         v = _EXP_HI if v > _EXP_HI else v
         t = v * _LOG2E + _SHIFT
         kf = t - _SHIFT
-        k = _f64_bits(t) - _SHIFT_BITS
+        k = f64_bits(t) - _SHIFT_BITS
         r = (v - kf * _LN2_HI) - kf * _LN2_LO
         p = 1.0 / 6227020800.0
         p = p * r + 1.0 / 479001600.0

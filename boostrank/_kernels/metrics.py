@@ -1,5 +1,7 @@
 """Per-group metric kernels.  Undefined groups are written as NaN; the Python layer applies
-the documented convention (skip or a fixed score) before averaging."""
+the documented convention (skip or a fixed score) before averaging.  Sorting goes through the
+shared ``_sort.radix_argsort`` (stable, as ``np.argsort(kind="stable")``), not Numba's
+``np.sort`` / ``np.argsort``, which compile a sort of their own for each use."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import numpy as np
 
 from .._config import PARALLEL, SERIAL
 from ._math import ndcg_discount
+from ._sort import radix_argsort
 
 
 @nb.njit(**SERIAL)
@@ -37,11 +40,20 @@ def _gain(label: float, exponential: bool) -> float:
 
 
 @nb.njit(**SERIAL)
+def _descending(x: np.ndarray) -> np.ndarray:
+    """A stable argsort of x by descending value (equal values in row order)."""
+    neg = np.empty(x.size)
+    for i in range(x.size):
+        neg[i] = -x[i]
+    return radix_argsort(neg)
+
+
+@nb.njit(**SERIAL)
 def _tie_averaged_dcg(x: np.ndarray, y: np.ndarray, k: int, exponential: bool) -> float:
     """DCG@k of ordering by descending x; items with equal x share their block's mean gain
     (the expected DCG over random tie orders, as scikit-learn's ``ndcg_score``)."""
     m = x.size
-    order = np.argsort(-x, kind="mergesort")
+    order = _descending(x)
     dcg = 0.0
     r = 0
     while r < m:
@@ -72,9 +84,9 @@ def ndcg_groups(
     for g in nb.prange(offsets.size - 1):
         x, y = _valid_slice(scores, labels, valid, offsets[g], offsets[g + 1])
         ideal = 0.0
-        ys = np.sort(y)[::-1]
-        for r in range(ys.size):
-            ideal += _gain(ys[r], exponential) * ndcg_discount(r + 1, k)
+        by_label = _descending(y)
+        for r in range(y.size):
+            ideal += _gain(y[by_label[r]], exponential) * ndcg_discount(r + 1, k)
         if ideal <= 0.0:
             out[g] = np.nan
         else:
@@ -85,7 +97,7 @@ def ndcg_groups(
 def average_ranks(x: np.ndarray) -> np.ndarray:
     """1-based ranks with ties given their average rank (scipy ``rankdata``)."""
     m = x.size
-    order = np.argsort(x, kind="mergesort")
+    order = radix_argsort(x)
     ranks = np.empty(m, dtype=np.float64)
     r = 0
     while r < m:
@@ -198,7 +210,7 @@ def _tie_averaged_ap_rr(x: np.ndarray, y: np.ndarray, k: int) -> tuple[float, fl
     if n_rel == 0:
         return np.nan, np.nan
     cut = m if k <= 0 else min(k, m)
-    order = np.argsort(-x, kind="mergesort")
+    order = _descending(x)
     ap_sum = 0.0
     rr = 0.0
     above = 0  # relevant rows in earlier blocks

@@ -38,6 +38,7 @@ from ._math import (
     sigmoid_both,
     softplus_neg,
 )
+from ._sort import radix_argsort
 from .scaling import scale_group_inplace
 
 #: Largest score span / T of a group for which exp((s - mid) / T) cannot overflow.
@@ -83,13 +84,13 @@ def _group_lambda_setup(
             neg[t] = -scores[i]
             lab[t] = -labels[i]
             t += 1
-    order = np.argsort(neg, kind="mergesort")
+    order = radix_argsort(neg)
     for r in range(m):
         rank_out[idx[order[r]]] = r + 1
-    ideal = np.sort(lab)
+    ideal = radix_argsort(lab)  # descending labels
     idcg = 0.0
     for r in range(m):
-        idcg += ndcg_gain(-ideal[r]) * ndcg_discount(r + 1, k)
+        idcg += ndcg_gain(-lab[ideal[r]]) * ndcg_discount(r + 1, k)
     return 1.0 / idcg if idcg > 0.0 else 0.0
 
 
@@ -146,10 +147,12 @@ def balanced_schedule(offsets: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.
     n_groups = offsets.size - 1
     n_bins = max(1, min(n_bins, n_groups))
     cost = np.empty(n_groups)
+    neg_cost = np.empty(n_groups)
     for g in range(n_groups):
         m = offsets[g + 1] - offsets[g]
         cost[g] = 0.5 * m * (m - 1) + m
-    by_cost = np.argsort(-cost, kind="mergesort")
+        neg_cost[g] = -cost[g]
+    by_cost = radix_argsort(neg_cost)  # largest first, equal costs in row order
     load = np.zeros(n_bins)
     owner = np.empty(n_groups, dtype=np.int64)
     count = np.zeros(n_bins + 1, dtype=np.int64)
@@ -162,7 +165,9 @@ def balanced_schedule(offsets: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.
         owner[g] = b
         load[b] += cost[g]
         count[b + 1] += 1
-    bin_ptr = np.cumsum(count)
+    bin_ptr = count  # running sum in place
+    for b in range(n_bins):
+        bin_ptr[b + 1] += bin_ptr[b]
     fill = bin_ptr[:-1].copy()
     order = np.empty(n_groups, dtype=np.int64)
     for g in range(n_groups):  # row order inside each bin
@@ -341,12 +346,13 @@ def pairwise_loss_rows(
 _VECTOR = {**SERIAL, "error_model": "numpy"}
 
 
-@nb.njit(**PARALLEL)
+@nb.njit(**SERIAL)
 def pairwise_label_order(
     labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The static part of the label-ordered kernels: depends on labels, mask and groups only,
-    so it is computed once per data set (labels are fixed across boosting rounds).
+    so it is computed once per data set (labels are fixed across boosting rounds; serial,
+    since it runs once).
 
     Returns (order, order_offsets, lower_start): ``order[order_offsets[g]:order_offsets[g + 1]]``
     are group g's valid rows by descending label, ties in row order (invalid rows dropped);
@@ -354,18 +360,17 @@ def pairwise_label_order(
     same group are ``lower_start[p]`` to ``order_offsets[g + 1] - 1``.  So the pairs
     [y_i > y_j] of row i form one contiguous range, with no label comparison."""
     n_groups = offsets.size - 1
-    counts = np.zeros(n_groups + 1, dtype=np.int64)
-    for g in nb.prange(n_groups):
+    order_offsets = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
         c = 0
         for i in range(offsets[g], offsets[g + 1]):
             if valid[i]:
                 c += 1
-        counts[g + 1] = c
-    order_offsets = np.cumsum(counts)
+        order_offsets[g + 1] = order_offsets[g] + c
     total = order_offsets[-1]
     order = np.empty(total, dtype=np.int64)
     lower_start = np.empty(total, dtype=np.int64)
-    for g in nb.prange(n_groups):
+    for g in range(n_groups):
         p0 = order_offsets[g]
         m = order_offsets[g + 1] - p0
         idx = np.empty(m, dtype=np.int64)
@@ -376,7 +381,7 @@ def pairwise_label_order(
                 idx[t] = i
                 neg[t] = -labels[i]
                 t += 1
-        by_label = np.argsort(neg, kind="mergesort")
+        by_label = radix_argsort(neg)
         for p in range(m):
             order[p0 + p] = idx[by_label[p]]
         for p in range(m - 1, -1, -1):  # end of p's block of equal labels
@@ -392,171 +397,171 @@ def pairwise_label_order(
 PAD = 8
 
 
-def _make_pair_loops(soft: bool, use_ndcg: bool) -> Any:
-    """The pair loops of one (loss, lambda weight) variant, the flags compile-time constants:
-    with them as run-time arguments LLVM if-converts every variant into one loop (all
-    computed, one selected) instead of unswitching: up to 1.5x slower (all flags at run time),
-    10-35% (loss kind at run time).
+# The pair loops of one (loss, lambda weight) variant take ``soft`` (soft zero-one, else
+# logistic) and ``use_ndcg`` as compile-time constants: callers pass them as literal constants,
+# so Numba compiles one specialisation per variant (the argument types are Literal[bool]) and
+# the branches on them fold away.  With the flags as run-time arguments LLVM if-converts every
+# variant into one loop (all computed, one selected) instead of unswitching: up to 1.5x slower
+# (all flags at run time), 10-35% (loss kind at run time).  The exact Hessian (rarely used) is
+# a run-time, loop-invariant select instead of a fifth and sixth variant: compile time.
+@nb.njit(inline="always", **_VECTOR)
+def _terms(ea: float, ej: float, exact: bool, soft: bool) -> tuple[float, float]:
+    """(d1, d2) of one pair from E_a, E_j: d1 = -phi'(u), d2 the curvature."""
+    inv = 1.0 / (ea + ej)
+    sp = ea * inv  # sigma(u)
+    sn = ej * inv  # sigma(-u)
+    q = sp * sn
+    d1 = q if soft else sn
+    d2 = q * ((sp - sn) if exact else 1.0)
+    return d1, d2
 
-    ``group(e, g, h, gain, disc, cg, ch, lower, m)`` adds, for each row a of a group in label
-    order and each row j in its contiguous lower range lower[a]..m - 1, lambda_aj * d1 / d2
-    times cg[a], ch[a] to g[j], h[j] and subtracts / adds the row sums to g[a], h[a]; d1 =
-    -phi'(u), d2 the curvature, sigma(u_aj) = E_a / (E_a + E_j) (one division per pair).
-    Rows of one label block share their lower range: four of them go through it in one pass
-    (each lower row's E, g and h loaded and stored once per four pairs: ~1.45x faster than one
-    at a time on W1; eight spill registers and are slower)."""
 
-    @nb.njit(inline="always", **_VECTOR)
-    def terms(ea: float, ej: float, soft_: bool, exact: bool) -> tuple[float, float]:
-        inv = 1.0 / (ea + ej)
-        sp = ea * inv  # sigma(u)
-        sn = ej * inv  # sigma(-u)
-        q = sp * sn
-        d1 = q if soft else sn
-        # the exact Hessian (rarely used) is a loop-invariant select, not a fifth and sixth
-        # specialisation: compile time
-        d2 = q * ((sp - sn) if exact else 1.0)
-        return d1, d2
+@nb.njit(inline="always", **_VECTOR)
+def _lam(ga: float, gj: float, da: float, dj: float, use_ndcg: bool) -> float:
+    return abs((ga - gj) * (da - dj)) if use_ndcg else 1.0
 
-    @nb.njit(inline="always", **_VECTOR)
-    def lam(ga: float, gj: float, da: float, dj: float) -> float:
-        return abs((ga - gj) * (da - dj)) if use_ndcg else 1.0
 
-    @nb.njit(inline="always", **_VECTOR)
-    def one(ea: float, e: np.ndarray, g: np.ndarray, h: np.ndarray, ga: float,
-            gain: np.ndarray, da: float, disc: np.ndarray, cg: float,
-            ch: float, soft: bool, exact: bool) -> tuple[float, float]:
-        acc_g = 0.0
-        acc_h = 0.0
-        for j in range(e.size):
-            d1, d2 = terms(ea, e[j], soft, exact)
-            w = lam(ga, gain[j], da, disc[j])
-            acc_g += w * d1
-            acc_h += w * d2
-            g[j] += cg * w * d1
-            h[j] += ch * w * d2
-        return acc_g, acc_h
+@nb.njit(inline="always", **_VECTOR)
+def _one(ea: float, e: np.ndarray, g: np.ndarray, h: np.ndarray, ga: float, gain: np.ndarray,
+         da: float, disc: np.ndarray, cg: float, ch: float, exact: bool, soft: bool,
+         use_ndcg: bool) -> tuple[float, float]:
+    """Row a against the rows of the slices e, g, h, gain, disc: adds its terms to g, h and
+    returns its own sums."""
+    acc_g = 0.0
+    acc_h = 0.0
+    for j in range(e.size):
+        d1, d2 = _terms(ea, e[j], exact, soft)
+        w = _lam(ga, gain[j], da, disc[j], use_ndcg)
+        acc_g += w * d1
+        acc_h += w * d2
+        g[j] += cg * w * d1
+        h[j] += ch * w * d2
+    return acc_g, acc_h
 
-    @nb.njit(inline="always", **_VECTOR)
-    def four(e0: float, e1: float, e2: float, e3: float, e: np.ndarray, g: np.ndarray,
-             h: np.ndarray, g0: float, g1: float, g2: float, g3: float, gain: np.ndarray,
-             d0: float, d1: float, d2: float, d3: float, disc: np.ndarray, cg: np.ndarray,
-             ch: np.ndarray, out: np.ndarray, soft: bool, exact: bool) -> None:
-        cg0, cg1, cg2, cg3 = cg[0], cg[1], cg[2], cg[3]
-        ch0, ch1, ch2, ch3 = ch[0], ch[1], ch[2], ch[3]
-        sg0 = sg1 = sg2 = sg3 = 0.0
-        sh0 = sh1 = sh2 = sh3 = 0.0
-        for j in range(e.size):
-            ej = e[j]
-            gj = gain[j]
-            dj = disc[j]
-            a0, b0 = terms(e0, ej, soft, exact)
-            a1, b1 = terms(e1, ej, soft, exact)
-            a2, b2 = terms(e2, ej, soft, exact)
-            a3, b3 = terms(e3, ej, soft, exact)
-            w0 = lam(g0, gj, d0, dj)
-            w1 = lam(g1, gj, d1, dj)
-            w2 = lam(g2, gj, d2, dj)
-            w3 = lam(g3, gj, d3, dj)
-            sg0 += w0 * a0
-            sg1 += w1 * a1
-            sg2 += w2 * a2
-            sg3 += w3 * a3
-            sh0 += w0 * b0
-            sh1 += w1 * b1
-            sh2 += w2 * b2
-            sh3 += w3 * b3
-            g[j] += cg0 * w0 * a0 + cg1 * w1 * a1 + cg2 * w2 * a2 + cg3 * w3 * a3
-            h[j] += ch0 * w0 * b0 + ch1 * w1 * b1 + ch2 * w2 * b2 + ch3 * w3 * b3
-        out[0] = sg0
-        out[1] = sg1
-        out[2] = sg2
-        out[3] = sg3
-        out[4] = sh0
-        out[5] = sh1
-        out[6] = sh2
-        out[7] = sh3
 
-    @nb.njit(**_VECTOR)
-    def group(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
-              disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray,
-              m: int, soft: bool, exact: bool) -> None:
-        sums = np.empty(8)
-        a = 0
-        while a < m:
-            lo = lower[a]
-            if lo >= m:
-                break  # the lowest label block: nothing below it
-            hi = lo + (m - lo + PAD - 1) // PAD * PAD
-            if a + 3 < lo:  # rows a..a + 3 share their lower rows
-                four(e[a], e[a + 1], e[a + 2], e[a + 3], e[lo:hi], g[lo:hi], h[lo:hi],
-                     gain[a], gain[a + 1], gain[a + 2], gain[a + 3], gain[lo:hi],
-                     disc[a], disc[a + 1], disc[a + 2], disc[a + 3], disc[lo:hi],
-                     cg[a:a + 4], ch[a:a + 4], sums, soft, exact)
-                for r in range(4):
-                    g[a + r] -= cg[a + r] * sums[r]
-                    h[a + r] += ch[a + r] * sums[4 + r]
-                a += 4
-            else:
-                acc_g, acc_h = one(e[a], e[lo:hi], g[lo:hi], h[lo:hi], gain[a], gain[lo:hi],
-                                   disc[a], disc[lo:hi], cg[a], ch[a], soft, exact)
-                g[a] -= cg[a] * acc_g
-                h[a] += ch[a] * acc_h
-                a += 1
+@nb.njit(inline="always", **_VECTOR)
+def _four(e0: float, e1: float, e2: float, e3: float, e: np.ndarray, g: np.ndarray,
+          h: np.ndarray, g0: float, g1: float, g2: float, g3: float, gain: np.ndarray,
+          d0: float, d1: float, d2: float, d3: float, disc: np.ndarray, cg: np.ndarray,
+          ch: np.ndarray, out: np.ndarray, exact: bool, soft: bool, use_ndcg: bool) -> None:
+    """``_one`` for four rows sharing their lower rows, in one pass; their sums into out."""
+    cg0, cg1, cg2, cg3 = cg[0], cg[1], cg[2], cg[3]
+    ch0, ch1, ch2, ch3 = ch[0], ch[1], ch[2], ch[3]
+    sg0 = sg1 = sg2 = sg3 = 0.0
+    sh0 = sh1 = sh2 = sh3 = 0.0
+    for j in range(e.size):
+        ej = e[j]
+        gj = gain[j]
+        dj = disc[j]
+        a0, b0 = _terms(e0, ej, exact, soft)
+        a1, b1 = _terms(e1, ej, exact, soft)
+        a2, b2 = _terms(e2, ej, exact, soft)
+        a3, b3 = _terms(e3, ej, exact, soft)
+        w0 = _lam(g0, gj, d0, dj, use_ndcg)
+        w1 = _lam(g1, gj, d1, dj, use_ndcg)
+        w2 = _lam(g2, gj, d2, dj, use_ndcg)
+        w3 = _lam(g3, gj, d3, dj, use_ndcg)
+        sg0 += w0 * a0
+        sg1 += w1 * a1
+        sg2 += w2 * a2
+        sg3 += w3 * a3
+        sh0 += w0 * b0
+        sh1 += w1 * b1
+        sh2 += w2 * b2
+        sh3 += w3 * b3
+        g[j] += cg0 * w0 * a0 + cg1 * w1 * a1 + cg2 * w2 * a2 + cg3 * w3 * a3
+        h[j] += ch0 * w0 * b0 + ch1 * w1 * b1 + ch2 * w2 * b2 + ch3 * w3 * b3
+    out[0] = sg0
+    out[1] = sg1
+    out[2] = sg2
+    out[3] = sg3
+    out[4] = sh0
+    out[5] = sh1
+    out[6] = sh2
+    out[7] = sh3
 
-    @nb.njit(**_VECTOR)
-    def truncated(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
-                  disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray, m: int,
-                  rank: np.ndarray, level: int, top: np.ndarray, soft: bool,
-                  exact: bool) -> None:
-        """The pairs with a row in the top ``level`` by score: a row of the top against all
-        its lower rows, any other row against the lower rows of the top only.  Both loops are
-        vectorised: the top rows' E, gains and discounts are copied, in label order, into
-        contiguous arrays, so a row's lower top rows are one contiguous tail of them."""
-        n_top = 0
-        for p in range(m):  # top positions, ascending (label order)
-            if rank[p] <= level:
-                top[n_top] = p
-                n_top += 1
-        n_pad = n_top + PAD
-        et = np.zeros(n_pad)
-        gt = np.zeros(n_pad)
-        dt = np.zeros(n_pad)
-        g_top = np.zeros(n_pad)
-        h_top = np.zeros(n_pad)
-        for t in range(n_top):
-            et[t] = e[top[t]]
-            gt[t] = gain[top[t]]
-            dt[t] = disc[top[t]]
-        k0 = 0  # first top entry at or after lower[a] (lower is nondecreasing)
-        for a in range(m):
-            lo = lower[a]
-            if lo >= m:
-                break
-            if rank[a] <= level:
-                hi = lo + (m - lo + PAD - 1) // PAD * PAD
-                acc_g, acc_h = one(e[a], e[lo:hi], g[lo:hi], h[lo:hi], gain[a], gain[lo:hi],
-                                   disc[a], disc[lo:hi], cg[a], ch[a], soft, exact)
-            else:
-                while k0 < n_top and top[k0] < lo:
-                    k0 += 1
-                if k0 == n_top:
-                    continue
-                k1 = k0 + (n_top - k0 + PAD - 1) // PAD * PAD
-                acc_g, acc_h = one(e[a], et[k0:k1], g_top[k0:k1], h_top[k0:k1], gain[a],
-                                   gt[k0:k1], disc[a], dt[k0:k1], cg[a], ch[a], soft, exact)
+
+@nb.njit(**_VECTOR)
+def _all_pairs(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+               disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray, m: int,
+               exact: bool, soft: bool, use_ndcg: bool) -> None:
+    """Every pair of a group: for each row a in label order and each row j in its contiguous
+    lower range lower[a]..m - 1, adds lambda_aj * d1 / d2 times cg[a], ch[a] to g[j], h[j] and
+    subtracts / adds the row sums to g[a], h[a]; sigma(u_aj) = E_a / (E_a + E_j) (one
+    division per pair).  Rows of one label block share their lower range: four of them go
+    through it in one pass (each lower row's E, g and h loaded and stored once per four
+    pairs: ~1.45x faster than one at a time on W1; eight spill registers and are slower)."""
+    sums = np.empty(8)
+    a = 0
+    while a < m:
+        lo = lower[a]
+        if lo >= m:
+            break  # the lowest label block: nothing below it
+        hi = lo + (m - lo + PAD - 1) // PAD * PAD
+        if a + 3 < lo:  # rows a..a + 3 share their lower rows
+            _four(e[a], e[a + 1], e[a + 2], e[a + 3], e[lo:hi], g[lo:hi], h[lo:hi],
+                  gain[a], gain[a + 1], gain[a + 2], gain[a + 3], gain[lo:hi],
+                  disc[a], disc[a + 1], disc[a + 2], disc[a + 3], disc[lo:hi],
+                  cg[a:a + 4], ch[a:a + 4], sums, exact, soft, use_ndcg)
+            for r in range(4):
+                g[a + r] -= cg[a + r] * sums[r]
+                h[a + r] += ch[a + r] * sums[4 + r]
+            a += 4
+        else:
+            acc_g, acc_h = _one(e[a], e[lo:hi], g[lo:hi], h[lo:hi], gain[a], gain[lo:hi],
+                                disc[a], disc[lo:hi], cg[a], ch[a], exact, soft, use_ndcg)
             g[a] -= cg[a] * acc_g
             h[a] += ch[a] * acc_h
-        for t in range(n_top):
-            g[top[t]] += g_top[t]
-            h[top[t]] += h_top[t]
-
-    return group, truncated
+            a += 1
 
 
-(_all_lp, _trunc_lp), (_all_ln, _trunc_ln), (_all_sp, _trunc_sp), (_all_sn, _trunc_sn) = (
-    _make_pair_loops(False, False), _make_pair_loops(False, True),
-    _make_pair_loops(True, False), _make_pair_loops(True, True))
+@nb.njit(**_VECTOR)
+def _truncated_pairs(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+                     disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray,
+                     m: int, rank: np.ndarray, level: int, top: np.ndarray, exact: bool,
+                     soft: bool, use_ndcg: bool) -> None:
+    """The pairs with a row in the top ``level`` by score: a row of the top against all its
+    lower rows, any other row against the lower rows of the top only.  Both loops are
+    vectorised: the top rows' E, gains and discounts are copied, in label order, into
+    contiguous arrays, so a row's lower top rows are one contiguous tail of them."""
+    n_top = 0
+    for p in range(m):  # top positions, ascending (label order)
+        if rank[p] <= level:
+            top[n_top] = p
+            n_top += 1
+    n_pad = n_top + PAD
+    et = np.zeros(n_pad)
+    gt = np.zeros(n_pad)
+    dt = np.zeros(n_pad)
+    g_top = np.zeros(n_pad)
+    h_top = np.zeros(n_pad)
+    for t in range(n_top):
+        et[t] = e[top[t]]
+        gt[t] = gain[top[t]]
+        dt[t] = disc[top[t]]
+    k0 = 0  # first top entry at or after lower[a] (lower is nondecreasing)
+    for a in range(m):
+        lo = lower[a]
+        if lo >= m:
+            break
+        if rank[a] <= level:
+            hi = lo + (m - lo + PAD - 1) // PAD * PAD
+            acc_g, acc_h = _one(e[a], e[lo:hi], g[lo:hi], h[lo:hi], gain[a], gain[lo:hi],
+                                disc[a], disc[lo:hi], cg[a], ch[a], exact, soft, use_ndcg)
+        else:
+            while k0 < n_top and top[k0] < lo:
+                k0 += 1
+            if k0 == n_top:
+                continue
+            k1 = k0 + (n_top - k0 + PAD - 1) // PAD * PAD
+            acc_g, acc_h = _one(e[a], et[k0:k1], g_top[k0:k1], h_top[k0:k1], gain[a],
+                                gt[k0:k1], disc[a], dt[k0:k1], cg[a], ch[a], exact, soft,
+                                use_ndcg)
+        g[a] -= cg[a] * acc_g
+        h[a] += ch[a] * acc_h
+    for t in range(n_top):
+        g[top[t]] += g_top[t]
+        h[top[t]] += h_top[t]
 
 
 @nb.njit(inline="always", **SERIAL)
@@ -603,39 +608,6 @@ def _sampled_pairs(e: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray
             else:
                 _add_pair_e(j, a, e, g, h, gain, disc, use_ndcg, cg[j], ch[j], f, loss_kind,
                             hess_kind)
-
-
-@nb.njit(**SERIAL)
-def _group_pairs(loss_kind: int, hess_kind: int, use_ndcg: bool, e: np.ndarray,
-                 g: np.ndarray, h: np.ndarray, gain: np.ndarray, disc: np.ndarray,
-                 cg: np.ndarray, ch: np.ndarray, lower: np.ndarray, m: int, rank: np.ndarray,
-                 truncation: int, top: np.ndarray, rows: np.ndarray, n_draws: int,
-                 seed: int) -> None:
-    """Dispatch to the specialised pair loops of ``_make_pair_loops``: all pairs, the
-    truncated set (0 < truncation < m) or drawn pairs (n_draws > 0)."""
-    if n_draws > 0:
-        _sampled_pairs(e, g, h, gain, disc, use_ndcg, cg, ch, lower, m, rows, n_draws, seed,
-                       loss_kind, hess_kind)
-        return
-    soft = loss_kind == SOFT_ZERO_ONE
-    exact = hess_kind == HESS_EXACT_CLIPPED
-    if 0 < truncation < m:
-        if soft and use_ndcg:
-            _trunc_sn(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
-        elif soft:
-            _trunc_sp(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
-        elif use_ndcg:
-            _trunc_ln(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
-        else:
-            _trunc_lp(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation, top, soft, exact)
-    elif soft and use_ndcg:
-        _all_sn(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
-    elif soft:
-        _all_sp(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
-    elif use_ndcg:
-        _all_ln(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
-    else:
-        _all_lp(e, g, h, gain, disc, cg, ch, lower, m, soft, exact)
 
 
 @nb.njit(**SERIAL)
@@ -731,24 +703,306 @@ def _score_ranks(s: np.ndarray, rows: np.ndarray, m: int, rank: np.ndarray) -> N
         return
     key = np.empty(m)
     for p in range(m):
-        key[p] = -s[p]
-    by_score = np.argsort(key, kind="mergesort")  # stable: equal scores keep label order
-    r = 0
-    while r < m:  # equal scores: ranks go by row order, not label order
-        r1 = r + 1
-        while r1 < m and key[by_score[r1]] == key[by_score[r]]:
-            r1 += 1
-        if r1 - r > 1:
-            tied = by_score[r:r1]
-            by_row = np.argsort(rows[tied])
-            for t in range(r1 - r):
-                rank[tied[by_row[t]]] = r + t + 1
-        else:
-            rank[by_score[r]] = r + 1
-        r = r1
+        key[p] = rows[p]  # row indices are exact in float64
+    by_row = radix_argsort(key)
+    for t in range(m):
+        key[t] = -s[by_row[t]]
+    by_score = radix_argsort(key)  # stable: equal scores stay in row order
+    for r in range(m):
+        rank[by_row[by_score[r]]] = r + 1
 
 
-@nb.njit(**PARALLEL)
+
+
+# --------------------------------------------------------------------------- one group, in steps
+@nb.njit(**SERIAL)
+def _gather_scores(scores: np.ndarray, rows: np.ndarray, m: int, inv_t: float, s: np.ndarray,
+                   e: np.ndarray, g: np.ndarray, h: np.ndarray) -> bool:
+    """A group's scores in label order into ``s``, its sums ``g``, ``h`` zeroed, and, when
+    its score span / T allows (returned), the per-row exponentials E = exp((s - mid) / T)
+    into ``e`` followed by PAD zeros."""
+    lo_score = np.inf
+    hi_score = -np.inf
+    for p in range(m):
+        v = scores[rows[p]]
+        s[p] = v
+        lo_score = min(lo_score, v)
+        hi_score = max(hi_score, v)
+        g[p] = 0.0
+        h[p] = 0.0
+    per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN_VECTOR
+    if per_row_exp:
+        mid = midpoint(hi_score, lo_score)
+        for p in range(m):
+            e[p] = (s[p] - mid) * inv_t
+        exp_inplace(e[:m])
+        for p in range(m, m + PAD):  # padding: E = 0 gives terms of exactly 0
+            e[p] = 0.0
+    return per_row_exp
+
+
+@nb.njit(**SERIAL)
+def _pair_factors(labels: np.ndarray, weights: np.ndarray, rows: np.ndarray,
+                  lower_start: np.ndarray, p0: int, m: int, inv_t: float, use_ndcg: bool,
+                  rank: np.ndarray, disc_table: np.ndarray, gain: np.ndarray, disc: np.ndarray,
+                  cg: np.ndarray, ch: np.ndarray, lower: np.ndarray) -> None:
+    """Per-row factors of a group's pair terms: cg = w / T and ch = w / T^2 (times 1 / IDCG
+    with NDCG lambda weights, then also each row's gain 2^y - 1 and the discount of its score
+    rank ``rank``), and each row's lower range start within the group's scratch."""
+    inv_idcg = 1.0
+    if use_ndcg:
+        idcg = 0.0
+        for p in range(m):  # rows are in ideal order already
+            # one 2^y per label block, discounts from the table
+            first = p == 0 or lower_start[p0 + p - 1] == p0 + p
+            gain[p] = ndcg_gain(labels[rows[p]]) if first else gain[p - 1]
+            disc[p] = disc_table[rank[p]]
+            idcg += gain[p] * disc_table[p + 1]
+        inv_idcg = 1.0 / idcg if idcg > 0.0 else 0.0
+    inv_t2 = inv_t * inv_t
+    for p in range(m):
+        c = weights[rows[p]] * inv_idcg
+        cg[p] = c * inv_t
+        ch[p] = c * inv_t2
+        lower[p] = lower_start[p0 + p] - p0
+
+
+@nb.njit(**SERIAL)
+def _scalar_all_pairs(s: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+                      disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray,
+                      m: int, use_ndcg: bool, inv_t: float, loss_kind: int,
+                      hess_kind: int) -> None:
+    """All pairs of a group from the scores (``_pairs_scalar``): groups whose score span / T
+    would overflow the per-row exponentials."""
+    for a in range(m):
+        lo = lower[a]
+        if lo >= m:
+            break
+        acc_g, acc_h = _pairs_scalar(s[a], s[lo:m], g[lo:m], h[lo:m], gain[a], gain[lo:m],
+                                     disc[a], disc[lo:m], use_ndcg, inv_t, cg[a], ch[a],
+                                     loss_kind, hess_kind)
+        g[a] -= cg[a] * acc_g
+        h[a] += ch[a] * acc_h
+
+
+@nb.njit(**SERIAL)
+def _scalar_truncated_pairs(s: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+                            disc: np.ndarray, cg: np.ndarray, ch: np.ndarray,
+                            lower: np.ndarray, m: int, rank: np.ndarray, truncation: int,
+                            top: np.ndarray, use_ndcg: bool, inv_t: float, loss_kind: int,
+                            hess_kind: int) -> None:
+    """The truncated pair set of a group from the scores (wide score spans)."""
+    n_top = 0
+    for p in range(m):  # top-K positions, ascending
+        if rank[p] <= truncation:
+            top[n_top] = p
+            n_top += 1
+    for a in range(m):
+        lo = lower[a]
+        if lo >= m:
+            break
+        if rank[a] <= truncation:  # a in the top K: all its lower rows
+            acc_g, acc_h = _pairs_scalar(s[a], s[lo:m], g[lo:m], h[lo:m], gain[a], gain[lo:m],
+                                         disc[a], disc[lo:m], use_ndcg, inv_t, cg[a], ch[a],
+                                         loss_kind, hess_kind)
+            g[a] -= cg[a] * acc_g
+            h[a] += ch[a] * acc_h
+        else:  # only the lower rows in the top K
+            for t in range(n_top):
+                if top[t] >= lo:
+                    _add_pair(a, top[t], s, g, h, gain, disc, use_ndcg, inv_t, cg[a], ch[a],
+                              1.0, loss_kind, hess_kind)
+
+
+@nb.njit(**SERIAL)
+def _scalar_sampled_pairs(s: np.ndarray, g: np.ndarray, h: np.ndarray, gain: np.ndarray,
+                          disc: np.ndarray, cg: np.ndarray, ch: np.ndarray, lower: np.ndarray,
+                          m: int, rows: np.ndarray, n_draws: int, seed: int, use_ndcg: bool,
+                          inv_t: float, loss_kind: int, hess_kind: int) -> None:
+    """The drawn pairs of ``_sampled_pairs`` from the scores (wide score spans)."""
+    bs = 0
+    for a in range(m):
+        if a > 0 and lower[a - 1] != lower[a]:
+            bs = a  # first row of a's label block
+        blk = lower[a] - bs
+        n_other = m - blk
+        if n_other == 0:
+            continue
+        f = n_other / (2.0 * n_draws)
+        for t in range(n_draws):
+            u = pair_draw(seed, rows[a], t, n_other)
+            j = u if u < bs else u + blk
+            if j >= lower[a]:  # a has the higher label
+                _add_pair(a, j, s, g, h, gain, disc, use_ndcg, inv_t, cg[a], ch[a], f,
+                          loss_kind, hess_kind)
+            else:
+                _add_pair(j, a, s, g, h, gain, disc, use_ndcg, inv_t, cg[j], ch[j], f,
+                          loss_kind, hess_kind)
+
+
+@nb.njit(**SERIAL)
+def _write_group(g: np.ndarray, h: np.ndarray, rows: np.ndarray, m: int, grad: np.ndarray,
+                 hess: np.ndarray, start: int, end: int, group_scale: bool,
+                 hess_factor: float) -> None:
+    """A group's sums back to its rows (Hessian floored), then the host's scaling of the
+    group while its rows are in cache (``scaling.scale_group_inplace``, as the separate
+    pass: the same arrays bit for bit)."""
+    for p in range(m):
+        r = rows[p]
+        grad[r] = g[p]
+        hv = h[p]
+        hess[r] = hv if hv > HESSIAN_FLOOR else HESSIAN_FLOOR
+    if group_scale or hess_factor != 1.0:
+        scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
+
+
+@nb.njit(**SERIAL)
+def _largest_group(order_offsets: np.ndarray) -> int:
+    """The most valid rows of any group."""
+    largest = 0
+    for grp in range(order_offsets.size - 1):
+        m = order_offsets[grp + 1] - order_offsets[grp]
+        largest = m if m > largest else largest
+    return largest
+
+
+@nb.njit(**SERIAL)
+def _discount_table(largest: int, k: int) -> np.ndarray:
+    """disc_table[r] = 1 / log2(1 + r) for ranks r = 1..largest (0 beyond k)."""
+    disc_table = np.zeros(largest + 1)
+    for r in range(1, largest + 1):
+        disc_table[r] = ndcg_discount(r, k)
+    return disc_table
+
+
+@nb.njit(**SERIAL)
+def _scratch(largest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                    np.ndarray]:
+    """One thread's scratch for groups of up to ``largest`` valid rows: s, e, g, h, gain,
+    disc (padded by PAD), rank, cg, ch, lower, top."""
+    return (np.empty(largest), np.zeros(largest + PAD), np.zeros(largest + PAD),
+            np.zeros(largest + PAD), np.zeros(largest + PAD), np.zeros(largest + PAD),
+            np.empty(largest, dtype=np.int64), np.empty(largest), np.empty(largest),
+            np.empty(largest, dtype=np.int64), np.empty(largest, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- kernel variants
+#: Pair sets of the label-ordered kernel (see ``pairwise_grad_hess_ordered``).
+ALL_PAIRS = 0
+TRUNCATED_PAIRS = 1
+SAMPLED_PAIRS = 2
+
+
+def _make_ordered_kernel(soft: bool, use_ndcg: bool, pair_set: int, wide: bool) -> Any:
+    """The label-ordered kernel of one variant, compiled on its first call: only its own
+    pair loops (the sampled variant serves every loss and lambda weight, whose flags stay
+    run-time arguments there), around per-group steps compiled once per process and shared
+    by every variant.
+
+    Groups whose score span / T allows per-row exponentials (``_gather_scores``; nearly
+    always) are computed by the ``wide=False`` kernel, which marks the others in
+    ``is_wide`` and leaves them; the ``wide=True`` kernel computes only those, from the
+    scores, so its scalar pair functions compile only when some group needs them.
+
+    One ``prange`` iteration per thread, each over a cost-balanced bin of groups
+    (``balanced_schedule``) in its own scratch; the loop body only calls compiled functions,
+    since Numba's parfor lowering compiles the body again.  The closure holds constants only
+    (``soft``, ``use_ndcg``, ``sampled``, ``truncating``, ``wide``) and reaches every function
+    as a module global: Numba's on-disk cache keys a closure by its captured values, which for
+    a captured compiled function include a per-process id (never a cache hit)."""
+    sampled = pair_set == SAMPLED_PAIRS
+    truncating = pair_set == TRUNCATED_PAIRS
+
+    @nb.njit(**PARALLEL)
+    def kernel(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+               offsets: np.ndarray, temperature: float, use_ndcg_: bool, k: int,
+               loss_kind: int, hess_kind: int, grad: np.ndarray, hess: np.ndarray,
+               n_threads: int, order: np.ndarray, order_offsets: np.ndarray,
+               lower_start: np.ndarray, truncation: int, n_draws: int, seed: int,
+               group_scale: bool, hess_factor: float, is_wide: np.ndarray) -> None:
+        # `if` on the closure's constants are pruned before typing: a variant types (and so
+        # compiles) only the functions it can call; `soft` and `use_ndcg` reach the pair
+        # loops as literal constants
+        inv_t = 1.0 / temperature
+        largest = _largest_group(order_offsets)
+        if use_ndcg or sampled:
+            disc_table = _discount_table(largest, k)
+        else:  # never read
+            disc_table = np.zeros(1)
+        exact = hess_kind == HESS_EXACT_CLIPPED
+        bin_ptr, sched = balanced_schedule(offsets, n_threads)
+        for b in nb.prange(bin_ptr.size - 1):
+            s, e, g, h, gain, disc, rank, cg, ch, lower, top = _scratch(largest)
+            for t in range(bin_ptr[b], bin_ptr[b + 1]):
+                grp = sched[t]
+                if wide and not is_wide[grp]:
+                    continue
+                start = offsets[grp]
+                end = offsets[grp + 1]
+                p0 = order_offsets[grp]
+                m = order_offsets[grp + 1] - p0
+                if m < end - start:  # rows outside the order (invalid) get no pairs
+                    for i in range(start, end):
+                        grad[i] = 0.0
+                        hess[i] = HESSIAN_FLOOR
+                if m == 0:
+                    if group_scale or hess_factor != 1.0:
+                        scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
+                    continue
+                rows = order[p0:p0 + m]
+                if not _gather_scores(scores, rows, m, inv_t, s, e, g, h) and not wide:
+                    is_wide[grp] = True  # the wide kernel computes it
+                    continue
+                truncated = 0 < truncation < m
+                if use_ndcg:
+                    _score_ranks(s, rows, m, rank)
+                elif truncating:
+                    if truncated:
+                        _score_ranks(s, rows, m, rank)
+                elif sampled:
+                    if use_ndcg_:
+                        _score_ranks(s, rows, m, rank)
+                _pair_factors(labels, weights, rows, lower_start, p0, m, inv_t, use_ndcg_,
+                              rank, disc_table, gain, disc, cg, ch, lower)
+                if wide:
+                    if sampled:
+                        _scalar_sampled_pairs(s, g, h, gain, disc, cg, ch, lower, m, rows,
+                                              n_draws, seed, use_ndcg_, inv_t, loss_kind,
+                                              hess_kind)
+                    elif truncating and truncated:
+                        _scalar_truncated_pairs(s, g, h, gain, disc, cg, ch, lower, m, rank,
+                                                truncation, top, use_ndcg_, inv_t, loss_kind,
+                                                hess_kind)
+                    else:
+                        _scalar_all_pairs(s, g, h, gain, disc, cg, ch, lower, m, use_ndcg_,
+                                          inv_t, loss_kind, hess_kind)
+                elif sampled:
+                    _sampled_pairs(e, g, h, gain, disc, use_ndcg_, cg, ch, lower, m, rows,
+                                   n_draws, seed, loss_kind, hess_kind)
+                elif truncating and truncated:
+                    _truncated_pairs(e, g, h, gain, disc, cg, ch, lower, m, rank, truncation,
+                                     top, exact, soft, use_ndcg)
+                else:
+                    _all_pairs(e, g, h, gain, disc, cg, ch, lower, m, exact, soft, use_ndcg)
+                _write_group(g, h, rows, m, grad, hess, start, end, group_scale, hess_factor)
+
+    return kernel
+
+
+#: Every variant's kernel, by (soft zero-one, NDCG lambda weights, pair set, wide); made at
+#: import, compiled on first call.  The sampled pair set has one kernel for every loss and
+#: lambda weight.
+_ORDERED_KERNELS = {
+    **{(soft, ndcg, pair_set, wide): _make_ordered_kernel(soft, ndcg, pair_set, wide)
+       for soft in (False, True) for ndcg in (False, True)
+       for pair_set in (ALL_PAIRS, TRUNCATED_PAIRS) for wide in (False, True)},
+    **{(False, False, SAMPLED_PAIRS, wide): _make_ordered_kernel(False, False, SAMPLED_PAIRS,
+                                                                 wide)
+       for wide in (False, True)},
+}
+
+
 def pairwise_grad_hess_ordered(
     scores: np.ndarray,
     labels: np.ndarray,
@@ -795,138 +1049,25 @@ def pairwise_grad_hess_ordered(
     without, those of ``hess <- max(hess * hess_factor, floor)``; ``False, 1.0`` gives
     ``grad_hess``'s arrays.  Each group is rescaled right after its write-back, while its rows
     are in cache, by the same compiled ``scaling.scale_group_inplace`` as the separate pass,
-    so the arrays are identical bit for bit and the pass over both arrays is saved."""
-    inv_t = 1.0 / temperature
-    inv_t2 = inv_t * inv_t
-    n_groups = offsets.size - 1
-    largest = 0
-    for grp in range(n_groups):
-        largest = max(largest, order_offsets[grp + 1] - order_offsets[grp])
-    disc_table = np.zeros(largest + 1)  # disc_table[r] = 1 / log2(1 + r), 0 beyond k
-    if use_ndcg:
-        for r in range(1, largest + 1):
-            disc_table[r] = ndcg_discount(r, k)
-    bin_ptr, sched = balanced_schedule(offsets, n_threads)
-    for b in nb.prange(bin_ptr.size - 1):
-        s = np.empty(largest)
-        e = np.zeros(largest + PAD)
-        g = np.zeros(largest + PAD)
-        h = np.zeros(largest + PAD)
-        gain = np.zeros(largest + PAD)
-        disc = np.zeros(largest + PAD)
-        rank = np.empty(largest, dtype=np.int64)
-        cg = np.empty(largest)
-        ch = np.empty(largest)
-        lower = np.empty(largest, dtype=np.int64)
-        top = np.empty(largest, dtype=np.int64)
-        for t in range(bin_ptr[b], bin_ptr[b + 1]):
-            grp = sched[t]
-            start = offsets[grp]
-            end = offsets[grp + 1]
-            p0 = order_offsets[grp]
-            m = order_offsets[grp + 1] - p0
-            if m < end - start:  # rows outside the order (invalid) get no pairs
-                for i in range(start, end):
-                    grad[i] = 0.0
-                    hess[i] = HESSIAN_FLOOR
-            if m == 0:
-                if group_scale or hess_factor != 1.0:
-                    scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
-                continue
-            rows = order[p0:p0 + m]
-            lo_score = np.inf
-            hi_score = -np.inf
-            for p in range(m):
-                v = scores[rows[p]]
-                s[p] = v
-                lo_score = min(lo_score, v)
-                hi_score = max(hi_score, v)
-                g[p] = 0.0
-                h[p] = 0.0
-            per_row_exp = (hi_score - lo_score) * inv_t < RATIO_SPAN_VECTOR
-            if per_row_exp:
-                mid = midpoint(hi_score, lo_score)
-                for p in range(m):
-                    e[p] = (s[p] - mid) * inv_t
-                exp_inplace(e[:m])
-                for p in range(m, m + PAD):  # padding: E = 0 gives terms of exactly 0
-                    e[p] = 0.0
-            truncated = 0 < truncation < m
-            if truncated or use_ndcg:
-                _score_ranks(s, rows, m, rank)
-            inv_idcg = 1.0
-            if use_ndcg:
-                idcg = 0.0
-                for p in range(m):  # rows are in ideal order already
-                    # one 2^y per label block, discounts from the table
-                    first = p == 0 or lower_start[p0 + p - 1] == p0 + p
-                    gain[p] = ndcg_gain(labels[rows[p]]) if first else gain[p - 1]
-                    disc[p] = disc_table[rank[p]]
-                    idcg += gain[p] * disc_table[p + 1]
-                inv_idcg = 1.0 / idcg if idcg > 0.0 else 0.0
-            for p in range(m):
-                c = weights[rows[p]] * inv_idcg
-                cg[p] = c * inv_t
-                ch[p] = c * inv_t2
-                lower[p] = lower_start[p0 + p] - p0
-            if per_row_exp:
-                _group_pairs(loss_kind, hess_kind, use_ndcg, e, g, h, gain, disc, cg, ch,
-                             lower, m, rank, truncation, top, rows, pairs_per_row, seed)
-            elif truncated:  # score span too wide for per-row exponentials: scalar pairs
-                n_top = 0
-                for p in range(m):  # top-K positions, ascending
-                    if rank[p] <= truncation:
-                        top[n_top] = p
-                        n_top += 1
-                for a in range(m):
-                    lo = lower[a]
-                    if lo >= m:
-                        break
-                    if rank[a] <= truncation:  # a in the top K: all its lower rows
-                        acc_g, acc_h = _pairs_scalar(s[a], s[lo:m], g[lo:m], h[lo:m], gain[a],
-                                                     gain[lo:m], disc[a], disc[lo:m],
-                                                     use_ndcg, inv_t, cg[a], ch[a], loss_kind,
-                                                     hess_kind)
-                        g[a] -= cg[a] * acc_g
-                        h[a] += ch[a] * acc_h
-                    else:  # only the lower rows in the top K
-                        for t in range(n_top):
-                            if top[t] >= lo:
-                                _add_pair(a, top[t], s, g, h, gain, disc, use_ndcg, inv_t,
-                                          cg[a], ch[a], 1.0, loss_kind, hess_kind)
-            elif pairs_per_row > 0:
-                bs = 0
-                for a in range(m):
-                    if a > 0 and lower[a - 1] != lower[a]:
-                        bs = a  # first row of a's label block
-                    blk = lower[a] - bs
-                    n_other = m - blk
-                    if n_other == 0:
-                        continue
-                    f = n_other / (2.0 * pairs_per_row)
-                    for t in range(pairs_per_row):
-                        u = pair_draw(seed, rows[a], t, n_other)
-                        j = u if u < bs else u + blk
-                        if j >= lower[a]:  # a has the higher label
-                            _add_pair(a, j, s, g, h, gain, disc, use_ndcg, inv_t, cg[a], ch[a],
-                                      f, loss_kind, hess_kind)
-                        else:
-                            _add_pair(j, a, s, g, h, gain, disc, use_ndcg, inv_t, cg[j], ch[j],
-                                      f, loss_kind, hess_kind)
-            else:
-                for a in range(m):
-                    lo = lower[a]
-                    if lo >= m:
-                        break
-                    acc_g, acc_h = _pairs_scalar(s[a], s[lo:m], g[lo:m], h[lo:m], gain[a],
-                                                 gain[lo:m], disc[a], disc[lo:m], use_ndcg,
-                                                 inv_t, cg[a], ch[a], loss_kind, hess_kind)
-                    g[a] -= cg[a] * acc_g
-                    h[a] += ch[a] * acc_h
-            for p in range(m):
-                r = rows[p]
-                grad[r] = g[p]
-                hv = h[p]
-                hess[r] = hv if hv > HESSIAN_FLOOR else HESSIAN_FLOOR
-            if group_scale or hess_factor != 1.0:  # the group's rows are still in cache
-                scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
+    so the arrays are identical bit for bit and the pass over both arrays is saved.
+
+    This entry point is plain Python: it picks the compiled kernel of the loss, the lambda
+    weights and the pair set (``_make_ordered_kernel``; each compiles on its first use), runs
+    it, then the scalar one for groups whose score span / T is too wide for per-row
+    exponentials if there are any, and passes the scalars as Python ``float`` / ``int`` /
+    ``bool``, so that NumPy scalars or other integer types do not compile extra
+    specialisations.  ``valid`` is not read: the
+    label order holds the valid rows only."""
+    pair_set = (SAMPLED_PAIRS if pairs_per_row > 0 else
+                TRUNCATED_PAIRS if truncation > 0 else ALL_PAIRS)
+    sampled = pair_set == SAMPLED_PAIRS
+    soft = loss_kind == SOFT_ZERO_ONE and not sampled
+    ndcg = bool(use_ndcg) and not sampled
+    is_wide = np.zeros(offsets.size - 1, dtype=np.bool_)
+    args = (scores, labels, weights, offsets, float(temperature), bool(use_ndcg), int(k),
+            int(loss_kind), int(hess_kind), grad, hess, int(n_threads), order, order_offsets,
+            lower_start, int(truncation), int(pairs_per_row), int(seed), bool(group_scale),
+            float(hess_factor), is_wide)
+    _ORDERED_KERNELS[soft, ndcg, pair_set, False](*args)
+    if is_wide.any():  # groups whose score span / T is too wide for per-row exponentials
+        _ORDERED_KERNELS[soft, ndcg, pair_set, True](*args)

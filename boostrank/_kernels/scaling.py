@@ -48,7 +48,10 @@ def lambdarank_scale_inplace(grad: np.ndarray, hess: np.ndarray, offsets: np.nda
     multiplied by ``hess_factor`` and re-floored (the host's Hessian convention, in the same
     pass: the same values as a separate ``scale_floor_inplace`` afterwards)."""
     for g in nb.prange(offsets.size - 1):
-        scale_group_inplace(grad, hess, offsets[g], offsets[g + 1], True, hess_factor)
+        # np.bool_(True), not True: a literal would compile a Literal[bool](True) copy of
+        # scale_group_inplace beside the pairwise kernel's (bool)
+        scale_group_inplace(grad, hess, offsets[g], offsets[g + 1], np.bool_(True),
+                            hess_factor)
 
 
 @nb.njit(**SERIAL)

@@ -73,12 +73,14 @@ the windowed method returns as 0.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba as nb
 import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
 from ._math import sigmoid, sigmoid_both
+from ._sort import radix_argsort
 
 HESS_PAIR_MAGNITUDE = 0
 HESS_GAUSS_NEWTON = 1
@@ -166,40 +168,6 @@ CHUNK_SPAN = 37.5
 _VECTOR = {**SERIAL, "error_model": "numpy"}
 
 
-@nb.njit(**_VECTOR)
-def radix_argsort(v: np.ndarray) -> np.ndarray:
-    """A stable argsort of float64 ``v`` (no NaN): LSD radix sort, 8 bits a pass, on the IEEE
-    bits mapped to order-preserving unsigned keys; passes whose byte is constant are skipped.
-    About 5x faster than Numba's ``np.argsort`` on 5,000 rows.  -0.0 sorts just before 0.0."""
-    m = v.size
-    bits = v.view(np.uint64)
-    keys = np.empty(m, dtype=np.uint64)
-    sign = np.uint64(1) << np.uint64(63)
-    for i in range(m):
-        k = bits[i]
-        keys[i] = ~k if k & sign else k | sign
-    order = np.arange(m)
-    tmp = np.empty(m, dtype=np.int64)
-    count = np.empty(257, dtype=np.int64)
-    byte = np.uint64(255)
-    for shift in range(0, 64, 8):
-        sh = np.uint64(shift)
-        count[:] = 0
-        for i in range(m):
-            count[((keys[i] >> sh) & byte) + 1] += 1
-        if m == 0 or count[((keys[0] >> sh) & byte) + 1] == m:
-            continue
-        for d in range(256):
-            count[d + 1] += count[d]
-        for i in range(m):
-            o = order[i]
-            d = (keys[o] >> sh) & byte
-            tmp[count[d]] = o
-            count[d] += 1
-        order, tmp = tmp, order
-    return order
-
-
 @nb.njit(**SERIAL)
 def _blocks(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Sort ``v``; exactly equal values form blocks.
@@ -268,7 +236,8 @@ def _windowed_soft_rank(v: np.ndarray, inv: float) -> tuple[
     _window_ends(u, nblk, inv, hi)
     for p in range(nblk):
         r[p] = first[p] + 0.5 * cnt[p]
-    p0 = 0
+    # not a literal 0: typing would first compile _chunk for the constant (Literal[int](0))
+    p0 = np.int64(0)
     while p0 < nblk:
         p1 = _chunk(u, hi, nblk, p0, inv, expo)
         for p in range(p0, p1):
@@ -342,36 +311,22 @@ def _abs_diff_sum(v: float, cs: np.ndarray, cpre: np.ndarray, lo: int, n: int,
 
 
 @nb.njit(**SERIAL)
-def _windowed_group(
-    scores: np.ndarray,
-    weights: np.ndarray,
-    valid: np.ndarray,
-    start: int,
-    end: int,
-    label_ranks: np.ndarray,
-    tau: float,
-    with_grad: bool,
-    hess_kind: int,
-    tie_step: float,
-    grad: np.ndarray,
-    hess: np.ndarray,
-) -> float:
-    """One group by the windowed method: returns its loss and, if ``with_grad``, writes its
-    gradient and Hessian (rows ``start:end``; invalid rows get 0 and the floor)."""
-    inv = 1.0 / tau
-    if with_grad:
-        for i in range(start, end):
-            grad[i] = 0.0
-            hess[i] = HESSIAN_FLOOR
+def _windowed_corr(scores: np.ndarray, weights: np.ndarray, valid: np.ndarray, start: int,
+                   end: int, label_ranks: np.ndarray, inv: float) -> tuple[
+        int, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+        np.ndarray, np.ndarray, int, float, float, float]:
+    """The correlation parts of one group (rows ``start:end``) by the windowed method.
+
+    Returns m (valid rows), wbar, idx (their rows), b (their centred label soft ranks),
+    then per block of tied scores (``_windowed_soft_rank``) order, first, u, cnt, a (the
+    centred soft rank of the block), hi and n_blocks, and A, B, N."""
     m = 0
     wsum = 0.0
     for i in range(start, end):
         if valid[i]:
             m += 1
             wsum += weights[i]
-    if m == 0:
-        return 0.0
-    wbar = wsum / m
+    wbar = wsum / m if m > 0 else 0.0
     idx = np.empty(m, dtype=np.int64)
     x = np.empty(m, dtype=np.float64)
     b = np.empty(m, dtype=np.float64)  # centred label soft ranks, precomputed per row
@@ -395,116 +350,151 @@ def _windowed_group(
             bk = b[order[pos]]
             big_b += bk * bk
             big_n += ap * bk
-    loss = -wbar * big_n / math.sqrt(big_a * big_b + CORR_EPS)
-    if not with_grad or m < 2 or wbar == 0.0:
-        return loss
-    d = math.sqrt(big_a * big_b + CORR_EPS)
-    c = x  # reuse: c per row in sorted order (position pos holds row order[pos])
-    cb = np.empty(nblk, dtype=np.float64)  # mean c per block
-    ctot = np.empty(nblk, dtype=np.float64)
-    k3 = big_n * big_b / (d * d * d)
-    for p in range(nblk):
-        tot = 0.0
-        for pos in range(first[p], first[p + 1]):
-            cv = b[order[pos]] / d - k3 * ab[p]
-            c[pos] = cv
-            tot += cv
-        ctot[p] = tot
-        cb[p] = tot / cnt[p]
-    s1 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq
-    s2 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq^2
-    gs = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (cb_p - cb_q)
-    ad = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (a_p - a_q)
-    expo = np.empty(nblk, dtype=np.float64)
-    pm = hess_kind == HESS_PAIR_MAGNITUDE
-    if pm:
-        # |c_k - c_j| sums: c ascending inside each block, with in-block prefix sums
-        habs = np.zeros(m, dtype=np.float64)
-        cpre = np.empty(m, dtype=np.float64)
+    return m, wbar, idx, b, order, first, u, cnt, ab, hi, nblk, big_a, big_b, big_n
+
+
+@nb.njit(**SERIAL)
+def _windowed_loss(scores: np.ndarray, weights: np.ndarray, valid: np.ndarray, start: int,
+                   end: int, label_ranks: np.ndarray, tau: float) -> float:
+    """One group's loss by the windowed method (0 without valid rows)."""
+    m, wbar, _, _, _, _, _, _, _, _, _, big_a, big_b, big_n = _windowed_corr(
+        scores, weights, valid, start, end, label_ranks, 1.0 / tau)
+    if m == 0:
+        return 0.0
+    return -wbar * big_n / math.sqrt(big_a * big_b + CORR_EPS)
+
+
+def _make_windowed_grad_hess(pair_magnitude: bool) -> Any:
+    """The windowed gradient and Hessian of one group for one Hessian surrogate, a closure
+    constant: branches on it are pruned before typing, so the Gauss-Newton variant does not
+    compile the pair-magnitude sums and their sorting."""
+
+    @nb.njit(**SERIAL)
+    def windowed_grad_hess(scores: np.ndarray, weights: np.ndarray, valid: np.ndarray,
+                           start: int, end: int, label_ranks: np.ndarray, tau: float,
+                           tie_step: float, grad: np.ndarray, hess: np.ndarray) -> None:
+        """Gradient and Hessian of one group (rows ``start:end``; invalid rows get 0 and the
+        floor) by the windowed method."""
+        inv = 1.0 / tau
+        for i in range(start, end):
+            grad[i] = 0.0
+            hess[i] = HESSIAN_FLOOR
+        m, wbar, idx, b, order, first, u, cnt, ab, hi, nblk, big_a, big_b, big_n = \
+            _windowed_corr(scores, weights, valid, start, end, label_ranks, inv)
+        if m < 2 or wbar == 0.0:
+            return
+        d = math.sqrt(big_a * big_b + CORR_EPS)
+        c = np.empty(m, dtype=np.float64)  # c per row in sorted order (pos: row order[pos])
+        cb = np.empty(nblk, dtype=np.float64)  # mean c per block
+        ctot = np.empty(nblk, dtype=np.float64)
+        k3 = big_n * big_b / (d * d * d)
         for p in range(nblk):
-            f0 = first[p]
-            f1 = first[p + 1]
-            if f1 - f0 > 1:
-                srt = np.argsort(c[f0:f1])
-                rows = order[f0:f1].copy()
-                vals = c[f0:f1].copy()
-                for j in range(f1 - f0):
-                    order[f0 + j] = rows[srt[j]]
-                    c[f0 + j] = vals[srt[j]]
-            acc = 0.0
-            for pos in range(f0, f1):
-                cpre[pos] = acc
-                acc += c[pos]
-            for pos in range(f0, f1):  # in-block pairs: sigma' = 1/4
-                habs[pos] = 0.25 * _abs_diff_sum(c[pos], c, cpre, f0, f1 - f0, ctot[p])
-    else:
-        habs = np.zeros(1, dtype=np.float64)
-        cpre = np.zeros(1, dtype=np.float64)
-    p0 = 0
-    while p0 < nblk:
-        p1 = _chunk(u, hi, nblk, p0, inv, expo)
-        for p in range(p0, p1):
-            ep = expo[p]
+            tot = 0.0
+            for pos in range(first[p], first[p + 1]):
+                cv = b[order[pos]] / d - k3 * ab[p]
+                c[pos] = cv
+                tot += cv
+            ctot[p] = tot
+            cb[p] = tot / cnt[p]
+        s1 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq
+        s2 = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq^2
+        gs = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (cb_p - cb_q)
+        ad = np.zeros(nblk, dtype=np.float64)  # sum_{q != p} t_q sigma'_pq (a_p - a_q)
+        expo = np.empty(nblk, dtype=np.float64)
+        if pair_magnitude:
+            # |c_k - c_j| sums: c ascending inside each block, with in-block prefix sums
+            habs = np.zeros(m, dtype=np.float64)
+            cpre = np.empty(m, dtype=np.float64)
+            for p in range(nblk):
+                f0 = first[p]
+                f1 = first[p + 1]
+                if f1 - f0 > 1:
+                    srt = radix_argsort(c[f0:f1])
+                    rows = order[f0:f1].copy()
+                    vals = c[f0:f1].copy()
+                    for j in range(f1 - f0):
+                        order[f0 + j] = rows[srt[j]]
+                        c[f0 + j] = vals[srt[j]]
+                acc = 0.0
+                for pos in range(f0, f1):
+                    cpre[pos] = acc
+                    acc += c[pos]
+                for pos in range(f0, f1):  # in-block pairs: sigma' = 1/4
+                    habs[pos] = 0.25 * _abs_diff_sum(c[pos], c, cpre, f0, f1 - f0, ctot[p])
+        p0 = np.int64(0)  # not a literal (see _windowed_soft_rank)
+        while p0 < nblk:
+            p1 = _chunk(u, hi, nblk, p0, inv, expo)
+            for p in range(p0, p1):
+                ep = expo[p]
+                tp = cnt[p]
+                cp = cb[p]
+                if pair_magnitude:
+                    g1 = 0.0
+                    gp = 0.0
+                    for q in range(p + 1, hi[p] + 1):
+                        eq = expo[q]
+                        den = 1.0 / (ep + eq)
+                        sd = ep * eq * den * den
+                        dc = sd * (cp - cb[q])
+                        g1 += cnt[q] * sd
+                        s1[q] += tp * sd
+                        gp += cnt[q] * dc
+                        gs[q] -= tp * dc
+                        fp = first[p]
+                        fq = first[q]
+                        if tp == 1.0 and cnt[q] == 1.0:
+                            h = sd * abs(c[fp] - c[fq])
+                            habs[fp] += h
+                            habs[fq] += h
+                        else:
+                            nq = first[q + 1] - fq
+                            np_ = first[p + 1] - fp
+                            for pos in range(fp, fp + np_):
+                                habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fq, nq,
+                                                                ctot[q])
+                            for pos in range(fq, fq + nq):
+                                habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fp, np_,
+                                                                ctot[p])
+                    s1[p] += g1
+                    gs[p] += gp
+                else:
+                    q0 = p + 1
+                    q1 = hi[p] + 1
+                    g1, g2, gp, gd = _gn_pairs(ep, tp, cp, ab[p], expo[q0:q1], cnt[q0:q1],
+                                               cb[q0:q1], ab[q0:q1], s1[q0:q1], s2[q0:q1],
+                                               gs[q0:q1], ad[q0:q1])
+                    s1[p] += g1
+                    s2[p] += g2
+                    gs[p] += gp
+                    ad[p] += gd
+            p0 = p1
+        inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
+        tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
+        d2 = max(big_a * big_b + CORR_EPS, tie_d2)
+        for p in range(nblk):
             tp = cnt[p]
-            cp = cb[p]
-            if pm:
-                g1 = 0.0
-                gp = 0.0
-                for q in range(p + 1, hi[p] + 1):
-                    eq = expo[q]
-                    den = 1.0 / (ep + eq)
-                    sd = ep * eq * den * den
-                    dc = sd * (cp - cb[q])
-                    g1 += cnt[q] * sd
-                    s1[q] += tp * sd
-                    gp += cnt[q] * dc
-                    gs[q] -= tp * dc
-                    fp = first[p]
-                    fq = first[q]
-                    if tp == 1.0 and cnt[q] == 1.0:
-                        h = sd * abs(c[fp] - c[fq])
-                        habs[fp] += h
-                        habs[fq] += h
-                    else:
-                        nq = first[q + 1] - fq
-                        np_ = first[p + 1] - fp
-                        for pos in range(fp, fp + np_):
-                            habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fq, nq, ctot[q])
-                        for pos in range(fq, fq + nq):
-                            habs[pos] += sd * _abs_diff_sum(c[pos], c, cpre, fp, np_, ctot[p])
-                s1[p] += g1
-                gs[p] += gp
-            else:
-                q0 = p + 1
-                q1 = hi[p] + 1
-                g1, g2, gp, gd = _gn_pairs(ep, tp, cp, ab[p], expo[q0:q1], cnt[q0:q1],
-                                           cb[q0:q1], ab[q0:q1], s1[q0:q1], s2[q0:q1],
-                                           gs[q0:q1], ad[q0:q1])
-                s1[p] += g1
-                s2[p] += g2
-                gs[p] += gp
-                ad[p] += gd
-        p0 = p1
-    inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
-    tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
-    d2 = max(big_a * big_b + CORR_EPS, tie_d2)
-    for p in range(nblk):
-        tp = cnt[p]
-        dsum = s1[p] + 0.25 * (tp - 1.0)
-        dsq = s2[p] + 0.0625 * (tp - 1.0)
-        av = ad[p] * inv * inv_norm_a
-        for pos in range(first[p], first[p + 1]):
-            row = idx[order[pos]]
-            # sum_{j != k} sigma'_kj (c_k - c_j): other blocks, then the in-block part
-            gsum = gs[p] + (c[pos] - cb[p]) * (s1[p] + 0.25 * tp)
-            grad[row] = -wbar * gsum * inv
-            if pm:
-                h = wbar * habs[pos] * inv * inv
-            else:
-                vv = (dsum * dsum + dsq) * inv * inv
-                h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
-            hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
-    return loss
+            dsum = s1[p] + 0.25 * (tp - 1.0)
+            dsq = s2[p] + 0.0625 * (tp - 1.0)
+            av = ad[p] * inv * inv_norm_a
+            for pos in range(first[p], first[p + 1]):
+                row = idx[order[pos]]
+                # sum_{j != k} sigma'_kj (c_k - c_j): other blocks, then the in-block part
+                gsum = gs[p] + (c[pos] - cb[p]) * (s1[p] + 0.25 * tp)
+                grad[row] = -wbar * gsum * inv
+                if pair_magnitude:
+                    h = wbar * habs[pos] * inv * inv
+                else:
+                    vv = (dsum * dsum + dsq) * inv * inv
+                    h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
+                hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+    return windowed_grad_hess
+
+
+#: The windowed gradient and Hessian of one group: Gauss-Newton and pair-magnitude Hessians
+#: (module globals, so that the functions calling them stay cacheable; see below).
+_WINDOWED_GN = _make_windowed_grad_hess(False)
+_WINDOWED_PM = _make_windowed_grad_hess(True)
 
 
 @nb.njit(**SERIAL)
@@ -512,21 +502,98 @@ def _use_window(method: int, rows: int) -> bool:
     return method == METHOD_WINDOWED or (method == METHOD_AUTO and rows > AUTO_MIN_ROWS)
 
 
+def _methods_used(method: int, offsets: np.ndarray) -> tuple[bool, bool]:
+    """(whether some group is evaluated exactly, whether some group by the windowed method),
+    the per-group choice of ``_use_window``."""
+    if method != METHOD_AUTO:
+        return method == METHOD_EXACT, method == METHOD_WINDOWED
+    windowed = np.diff(offsets) > AUTO_MIN_ROWS
+    return bool((~windowed).any()), bool(windowed.any())
+
+
+# --------------------------------------------------------------------------- exact method
+@nb.njit(**SERIAL)
+def _exact_loss(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                valid: np.ndarray, start: int, end: int, tau: float) -> float:
+    """One group's loss by the exact method."""
+    _, _, _, _, big_a, big_b, big_n, wbar = _group_corr_parts(scores, labels, weights, valid,
+                                                               start, end, tau)
+    return -wbar * big_n / math.sqrt(big_a * big_b + CORR_EPS)
+
+
+@nb.njit(**SERIAL)
+def _exact_grad_hess(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                     valid: np.ndarray, start: int, end: int, tau: float, hess_kind: int,
+                     tie_step: float, grad: np.ndarray, hess: np.ndarray) -> None:
+    """Gradient and Hessian of one group (rows ``start:end``) by the exact method."""
+    inv = 1.0 / tau
+    for i in range(start, end):
+        grad[i] = 0.0
+        hess[i] = HESSIAN_FLOOR
+    idx, x, a, b, big_a, big_b, big_n, wbar = _group_corr_parts(
+        scores, labels, weights, valid, start, end, tau
+    )
+    m = idx.size
+    if m < 2 or wbar == 0.0:
+        return
+    d = math.sqrt(big_a * big_b + CORR_EPS)
+    c = np.empty(m, dtype=np.float64)
+    for i in range(m):
+        c[i] = b[i] / d - big_n * big_b * a[i] / (d * d * d)
+    gsum = np.zeros(m, dtype=np.float64)
+    habs = np.zeros(m, dtype=np.float64)
+    dsum = np.zeros(m, dtype=np.float64)  # sum_j sigma'_kj
+    dsq = np.zeros(m, dtype=np.float64)  # sum_j sigma'_kj^2
+    adot = np.zeros(m, dtype=np.float64)  # sum_j sigma'_kj (a_k - a_j)
+    for i in range(m):
+        xi = x[i]
+        for j in range(i + 1, m):
+            # sigma(u) sigma(-u) from one exponential: s (1 - s) loses all precision as
+            # s -> 1 (u = 30: relative error ~1e-3)
+            sp, sn = sigmoid_both((xi - x[j]) * inv)
+            sd = sp * sn
+            if sd == 0.0:
+                continue
+            t = sd * (c[i] - c[j])
+            gsum[i] += t
+            gsum[j] -= t
+            if hess_kind == HESS_PAIR_MAGNITUDE:
+                habs[i] += abs(t)
+                habs[j] += abs(t)
+            else:
+                dsum[i] += sd
+                dsum[j] += sd
+                dsq[i] += sd * sd
+                dsq[j] += sd * sd
+                da = sd * (a[i] - a[j])
+                adot[i] += da
+                adot[j] -= da
+    inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
+    # floor of D^2 in the Gauss-Newton diagonal: from all-equal scores, the Newton step of
+    # row k is then tie_step * tau * b_k * sqrt(m) / |b| (rows move ~tie_step * tau)
+    tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
+    for i in range(m):
+        row = idx[i]
+        grad[row] = -wbar * gsum[i] * inv
+        if hess_kind == HESS_PAIR_MAGNITUDE:
+            h = wbar * habs[i] * inv * inv
+        else:
+            vv = (dsum[i] * dsum[i] + dsq[i]) * inv * inv
+            av = adot[i] * inv * inv_norm_a
+            d2 = max(big_a * big_b + CORR_EPS, tie_d2)
+            h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
+        hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+
+
 # --------------------------------------------------------------------------- kernels
-@nb.njit(**PARALLEL)
-def spearman_label_ranks(
-    labels: np.ndarray,
-    valid: np.ndarray,
-    offsets: np.ndarray,
-    tau: float,
-    out: np.ndarray,
-) -> None:
+@nb.njit(**SERIAL)
+def spearman_label_ranks(labels: np.ndarray, valid: np.ndarray, offsets: np.ndarray,
+                         tau: float, out: np.ndarray) -> None:
     """out_i = r_i(y) - m_g / 2 (windowed soft rank of the valid labels of row i's group; 0 on
     invalid rows): the label half of the windowed method, which the objective caches because
-    labels do not change between boosting rounds."""
-    n_groups = offsets.size - 1
+    labels do not change between boosting rounds (serial, since it runs once per data set)."""
     inv = 1.0 / tau
-    for g in nb.prange(n_groups):
+    for g in range(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
         m = 0
@@ -551,7 +618,62 @@ def spearman_label_ranks(
                 out[idx[order[pos]]] = r[p] - mean
 
 
-@nb.njit(**PARALLEL)
+# The loss and grad/hess kernels are made per combination of methods in use (and Hessian
+# surrogate), so that a call compiles only the code its groups need: parallel loops over groups
+# whose bodies only call compiled functions (Numba's parfor lowering compiles the body again).
+# They are closures over these constants only and reach the functions they call as module
+# globals: Numba's on-disk cache keys a closure by its captured values, which for a captured
+# compiled function include a per-process id (never a cache hit).
+def _make_loss_kernel(exact: bool, windowed: bool) -> Any:
+    @nb.njit(**PARALLEL)
+    def loss_kernel(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                    valid: np.ndarray, offsets: np.ndarray, tau: float, method: int,
+                    label_ranks: np.ndarray, out: np.ndarray) -> None:
+        for g in nb.prange(offsets.size - 1):
+            start = offsets[g]
+            end = offsets[g + 1]
+            if _use_window(method, end - start):
+                if windowed:  # compile-time constants: only the methods in use compile
+                    out[g] = _windowed_loss(scores, weights, valid, start, end, label_ranks,
+                                            tau)
+            elif exact:
+                out[g] = _exact_loss(scores, labels, weights, valid, start, end, tau)
+
+    return loss_kernel
+
+
+def _make_grad_hess_kernel(exact: bool, windowed: bool, pair_magnitude: bool) -> Any:
+    @nb.njit(**PARALLEL)
+    def grad_hess_kernel(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                         valid: np.ndarray, offsets: np.ndarray, tau: float, hess_kind: int,
+                         tie_step: float, method: int, label_ranks: np.ndarray,
+                         grad: np.ndarray, hess: np.ndarray) -> None:
+        for g in nb.prange(offsets.size - 1):
+            start = offsets[g]
+            end = offsets[g + 1]
+            if _use_window(method, end - start):
+                if windowed:  # compile-time constants: only the methods in use compile
+                    if pair_magnitude:
+                        _WINDOWED_PM(scores, weights, valid, start, end, label_ranks, tau,
+                                     tie_step, grad, hess)
+                    else:
+                        _WINDOWED_GN(scores, weights, valid, start, end, label_ranks, tau,
+                                     tie_step, grad, hess)
+            elif exact:
+                _exact_grad_hess(scores, labels, weights, valid, start, end, tau, hess_kind,
+                                 tie_step, grad, hess)
+
+    return grad_hess_kernel
+
+
+#: The kernels of every combination of (exact method used, windowed method used) and, for the
+#: gradient, Hessian surrogate; made at import, compiled on first call.
+_METHOD_SETS = ((True, False), (False, True), (True, True), (False, False))
+_LOSS_KERNELS = {used: _make_loss_kernel(*used) for used in _METHOD_SETS}
+_GRAD_HESS_KERNELS = {(*used, pm): _make_grad_hess_kernel(*used, pm)
+                      for used in _METHOD_SETS for pm in (False, True)}
+
+
 def spearman_loss_groups(
     scores: np.ndarray,
     labels: np.ndarray,
@@ -563,21 +685,13 @@ def spearman_loss_groups(
     label_ranks: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    n_groups = offsets.size - 1
-    dummy = np.empty(0)
-    for g in nb.prange(n_groups):
-        if _use_window(method, offsets[g + 1] - offsets[g]):
-            out[g] = _windowed_group(scores, weights, valid, offsets[g], offsets[g + 1],
-                                     label_ranks, tau, False, HESS_GAUSS_NEWTON, 1.0, dummy,
-                                     dummy)
-            continue
-        _, _, _, _, big_a, big_b, big_n, wbar = _group_corr_parts(
-            scores, labels, weights, valid, offsets[g], offsets[g + 1], tau
-        )
-        out[g] = -wbar * big_n / math.sqrt(big_a * big_b + CORR_EPS)
+    """Each group's loss into ``out`` (``label_ranks``: ``spearman_label_ranks``' output, read
+    by the windowed groups).  Picks the kernel of the methods the groups use and passes the
+    scalars as Python numbers (NumPy scalars would compile other specialisations)."""
+    kernel = _LOSS_KERNELS[_methods_used(method, offsets)]
+    kernel(scores, labels, weights, valid, offsets, float(tau), int(method), label_ranks, out)
 
 
-@nb.njit(**PARALLEL)
 def spearman_grad_hess(
     scores: np.ndarray,
     labels: np.ndarray,
@@ -592,71 +706,13 @@ def spearman_grad_hess(
     grad: np.ndarray,
     hess: np.ndarray,
 ) -> None:
-    n_groups = offsets.size - 1
-    inv = 1.0 / tau
-    for g in nb.prange(n_groups):
-        start = offsets[g]
-        end = offsets[g + 1]
-        if _use_window(method, end - start):
-            _windowed_group(scores, weights, valid, start, end, label_ranks, tau, True,
-                            hess_kind, tie_step, grad, hess)
-            continue
-        for i in range(start, end):
-            grad[i] = 0.0
-            hess[i] = HESSIAN_FLOOR
-        idx, x, a, b, big_a, big_b, big_n, wbar = _group_corr_parts(
-            scores, labels, weights, valid, start, end, tau
-        )
-        m = idx.size
-        if m < 2 or wbar == 0.0:
-            continue
-        d = math.sqrt(big_a * big_b + CORR_EPS)
-        c = np.empty(m, dtype=np.float64)
-        for i in range(m):
-            c[i] = b[i] / d - big_n * big_b * a[i] / (d * d * d)
-        gsum = np.zeros(m, dtype=np.float64)
-        habs = np.zeros(m, dtype=np.float64)
-        dsum = np.zeros(m, dtype=np.float64)  # sum_j sigma'_kj
-        dsq = np.zeros(m, dtype=np.float64)  # sum_j sigma'_kj^2
-        adot = np.zeros(m, dtype=np.float64)  # sum_j sigma'_kj (a_k - a_j)
-        for i in range(m):
-            xi = x[i]
-            for j in range(i + 1, m):
-                # sigma(u) sigma(-u) from one exponential: s (1 - s) loses all precision as
-                # s -> 1 (u = 30: relative error ~1e-3)
-                sp, sn = sigmoid_both((xi - x[j]) * inv)
-                sd = sp * sn
-                if sd == 0.0:
-                    continue
-                t = sd * (c[i] - c[j])
-                gsum[i] += t
-                gsum[j] -= t
-                if hess_kind == HESS_PAIR_MAGNITUDE:
-                    habs[i] += abs(t)
-                    habs[j] += abs(t)
-                else:
-                    dsum[i] += sd
-                    dsum[j] += sd
-                    dsq[i] += sd * sd
-                    dsq[j] += sd * sd
-                    da = sd * (a[i] - a[j])
-                    adot[i] += da
-                    adot[j] -= da
-        inv_norm_a = 1.0 / math.sqrt(big_a) if big_a > 0.0 else 0.0
-        # floor of D^2 in the Gauss-Newton diagonal: from all-equal scores, the Newton step of
-        # row k is then tie_step * tau * b_k * sqrt(m) / |b| (rows move ~tie_step * tau)
-        tie_d2 = tie_step * math.sqrt(CORR_EPS * big_b * m) * (m - 1) / 4.0
-        for i in range(m):
-            row = idx[i]
-            grad[row] = -wbar * gsum[i] * inv
-            if hess_kind == HESS_PAIR_MAGNITUDE:
-                h = wbar * habs[i] * inv * inv
-            else:
-                vv = (dsum[i] * dsum[i] + dsq[i]) * inv * inv
-                av = adot[i] * inv * inv_norm_a
-                d2 = max(big_a * big_b + CORR_EPS, tie_d2)
-                h = wbar * big_b / d2 * max(vv - av * av, GN_DAMPING * vv)
-            hess[row] = h if h > HESSIAN_FLOOR else HESSIAN_FLOOR
+    """Gradient and Hessian of every group into ``grad``, ``hess``: the exact O(m^2) method
+    or the windowed one per group as ``method`` selects (``_use_window``).  Picks the kernel
+    as ``spearman_loss_groups``."""
+    exact, windowed = _methods_used(method, offsets)
+    kernel = _GRAD_HESS_KERNELS[exact, windowed, hess_kind == HESS_PAIR_MAGNITUDE]
+    kernel(scores, labels, weights, valid, offsets, float(tau), int(hess_kind),
+           float(tie_step), int(method), label_ranks, grad, hess)
 
 
 @nb.njit(**SERIAL)
@@ -673,7 +729,7 @@ def mse_mix(total_w: float, total_h: float, count: float, mse_weight: float,
     return spearman_weight, 2.0 * mse_weight / max(count, 1.0)
 
 
-@nb.njit(**PARALLEL)
+@nb.njit(**SERIAL)
 def add_mse_grad_hess(
     scores: np.ndarray,
     labels: np.ndarray,
@@ -700,8 +756,9 @@ def add_mse_grad_hess(
     hess <- n (beta lambda_g hess + 2 alpha w).  A group whose Spearman Hessians are all at the
     floor (one valid row, all labels equal: no correlation to learn) gets lambda_g = 0.
 
-    Hessians are floored; invalid rows get 0 and the floor."""
-    for g in nb.prange(offsets.size - 1):
+    Hessians are floored; invalid rows get 0 and the floor.  Serial: one pass over the rows,
+    a few percent of the Spearman kernel's time, not worth a parallel kernel's compile."""
+    for g in range(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
         total_w = 0.0
