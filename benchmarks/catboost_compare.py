@@ -56,7 +56,7 @@ LEARNING_RATE = 0.1
 XGB_PARAMS = {"eta": LEARNING_RATE, "max_depth": 6}
 LGB_PARAMS = {"learning_rate": LEARNING_RATE, "max_depth": 6, "num_leaves": 63, "verbose": -1}
 CB_PARAMS = {"learning_rate": LEARNING_RATE, "depth": 6, "iterations": ROUNDS,
-             "random_seed": 0, "verbose": 0}
+             "random_seed": 0, "verbose": 0, "allow_writing_files": False}
 NO_CATBOOST = ("catboost is not installed, so the CatBoost rows are skipped: "
                'pip install "boostrank[bench]" (or catboost==1.2.10), or pass '
                "--hosts xgboost,lightgbm.")

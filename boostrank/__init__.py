@@ -33,6 +33,7 @@ from .objectives import (
     RankedProbabilityScore,
     SoftmaxRanking,
     SoftSpearman,
+    YetiRank,
 )
 from .ordinal import expected_value, predict_proba
 
@@ -44,6 +45,7 @@ softmax_ranking = SoftmaxRanking()
 soft_spearman = SoftSpearman()
 combined_loss = CombinedLoss()
 rps = RankedProbabilityScore()
+yetirank = YetiRank()
 
 __all__ = [
     "MAP",
@@ -63,6 +65,7 @@ __all__ = [
     "SoftSpearman",
     "SoftmaxRanking",
     "SpearmanMetric",
+    "YetiRank",
     "__version__",
     "combined_loss",
     "evaluate",
@@ -79,4 +82,5 @@ __all__ = [
     "softmax_ranking",
     "spearman",
     "summarize",
+    "yetirank",
 ]
