@@ -74,7 +74,13 @@ def boostrank_objectives(extended: bool) -> list[tuple[str, Callable[[], Any]]]:
         ("pairwise_logistic", lambda: br.PairwiseLogistic()),
         ("pairwise_logistic(ndcg)", lambda: br.PairwiseLogistic(lambda_weight="ndcg")),
         ("softmax_ranking", lambda: br.SoftmaxRanking()),
+        ("yetirank", lambda: br.YetiRank()),
     ]
+    if extended:
+        objs += [
+            ("yetirank(hessian=logistic)", lambda: br.YetiRank(hessian="logistic")),
+            ("yetirank(weights=ndcg)", lambda: br.YetiRank(weights="ndcg")),
+        ]
     return objs
 
 
@@ -96,6 +102,9 @@ def catboost_rankers(extended: bool) -> list[tuple[str, dict[str, Any]]]:
             ("YetiRank(border_count 32, random_strength 0)",
              {"loss_function": "YetiRank", "border_count": 32, "random_strength": 0}),
             ("YetiRank(no bootstrap)", {"loss_function": "YetiRank", "bootstrap_type": "No"}),
+            ("YetiRank(all three)",
+             {"loss_function": "YetiRank", "bootstrap_type": "Bernoulli", "subsample": 0.5,
+              "border_count": 32, "random_strength": 0}),
             ("YetiRankPairwise(MVS 0.8)",
              {"loss_function": "YetiRankPairwise", "bootstrap_type": "MVS", "subsample": 0.8}),
             ("YetiRankPairwise(no bootstrap)",
