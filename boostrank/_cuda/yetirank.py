@@ -2,12 +2,12 @@
 docstring).
 
 Per permutation p, three launches of one thread per row: the row's perturbed score z = s +
-noise (the CPU's hash and ``logistic_noise``, compiled for the device); its position in the
+noise (the CPU's hash ``uniform_draw``, compiled for the device); its position in the
 perturbed ranking (valid rows of its group with a larger z, or an equal z and a lower position,
 as the CPU's stable sort), and the row at each position; then each row adds its side of the
 pairs with its two neighbours.  A pair is evaluated by both of its rows (no atomics: the
 results do not depend on scheduling), and the permutations are summed in order, one launch
-after another, so memory stays O(n).
+after another, so memory stays O(n) (workspaces of the data set, reused every round).
 """
 
 from __future__ import annotations
@@ -21,26 +21,24 @@ from numba import cuda
 from .._config import HESSIAN_FLOOR
 from .._kernels import yetirank as _cpu
 from .._kernels.yetirank import HESS_PAIR_WEIGHT, WEIGHT_CLASSIC
-from ._common import THREADS, group_of, ndcg_gain, row_blocks, softplus_neg
+from ._common import group_of, ndcg_gain, on_rows, softplus_neg, workspace
 from .pairwise import inverse_ideal_dcg
 from .scaling import lambdarank_scale_inplace, scale_floor_inplace
 
 # the CPU kernels' draws, compiled for the device: one source, the same bits
-_group_key = cuda.jit(device=True)(_cpu.group_key.py_func)
-_logistic_noise = cuda.jit(device=True)(_cpu.logistic_noise.py_func)
-_mix64 = cuda.jit(device=True)(_cpu.mix64.py_func)
+_uniform_draw = cuda.jit(device=True)(_cpu.uniform_draw.py_func)
 
 
 @cuda.jit(cache=True)
 def _perturb(scores: Any, valid: Any, offsets: Any, seed: int, rnd: int, perm: int,
              z: Any) -> None:
-    """z_i = s_i + the logistic draw of (seed, rnd, group, perm, position of i)."""
+    """z_i = s_i + log(u / (1 - u)), u the draw of (seed, rnd, group, perm, position of i)."""
     i = cuda.grid(1)
     if i >= scores.size or not valid[i]:
         return
     g = group_of(offsets, i)
-    perm_key = _mix64(_group_key(seed, rnd, g) ^ np.uint64(perm))
-    z[i] = scores[i] + _logistic_noise(perm_key, i - offsets[g])
+    u = _uniform_draw(seed, rnd, g, perm, i - offsets[g])
+    z[i] = scores[i] + math.log(u / (1.0 - u))
 
 
 @cuda.jit(cache=True)
@@ -153,25 +151,25 @@ def _floor(hess: Any) -> None:
 
 
 class _Rankings:
-    """The scratch of the perturbed rankings (O(n)) and 1 / IDCG per group (NDCG weights; a
-    placeholder otherwise); ``rank(p)`` fills ``position`` and ``at`` for permutation p."""
+    """The scratch of the perturbed rankings (O(n) workspaces of the data set) and 1 / IDCG per
+    group (NDCG weights; a placeholder otherwise); ``rank(p)`` fills ``position`` and ``at``
+    for permutation p."""
 
     def __init__(self, scores: Any, labels: Any, valid: Any, offsets: Any, seed: int, rnd: int,
                  weight_kind: int) -> None:
         n = scores.size
         self.args = (scores, valid, offsets, seed, rnd)
-        self.blocks = row_blocks(n)
-        self.z = cuda.device_array(n, dtype=np.float64)
-        self.position = cuda.device_array(n, dtype=np.int64)
-        self.at = cuda.device_array(n, dtype=np.int64)
+        self.z = workspace(labels, "yetirank.z", n)
+        self.position = workspace(labels, "yetirank.position", n, np.int64)
+        self.at = workspace(labels, "yetirank.at", n, np.int64)
         self.inv_idcg = (inverse_ideal_dcg(labels, valid, offsets, 0)
                          if weight_kind != WEIGHT_CLASSIC
-                         else cuda.device_array(1, dtype=np.float64))
+                         else workspace(labels, "yetirank.no_idcg", 1))
 
     def rank(self, p: int) -> None:
         scores, valid, offsets, seed, rnd = self.args
-        _perturb[self.blocks, THREADS](scores, valid, offsets, seed, rnd, p, self.z)
-        _rank[self.blocks, THREADS](self.z, valid, offsets, self.position, self.at)
+        on_rows(_perturb, scores.size)(scores, valid, offsets, seed, rnd, p, self.z)
+        on_rows(_rank, scores.size)(self.z, valid, offsets, self.position, self.at)
 
 
 def yetirank_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
@@ -179,15 +177,15 @@ def yetirank_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
                        hess_kind: int, grad: Any, hess: Any, group_scale: bool,
                        hess_factor: float) -> None:
     """Twin of the CPU ``yetirank_grad_hess``; the host's scaling runs as a second kernel."""
-    blocks = row_blocks(scores.size)
-    _zero[blocks, THREADS](grad, hess, True)
+    n = scores.size
+    on_rows(_zero, n)(grad, hess, True)
     r = _Rankings(scores, labels, valid, offsets, seed, rnd, weight_kind)
     for p in range(permutations):
         r.rank(p)
-        _add_pairs[blocks, THREADS](scores, labels, weights, valid, offsets, r.position, r.at,
-                                    permutations, decay, weight_kind, r.inv_idcg, hess_kind,
-                                    grad, hess)
-    _floor[blocks, THREADS](hess)
+        on_rows(_add_pairs, n)(scores, labels, weights, valid, offsets, r.position, r.at,
+                               permutations, decay, weight_kind, r.inv_idcg, hess_kind, grad,
+                               hess)
+    on_rows(_floor, n)(hess)
     if group_scale:
         lambdarank_scale_inplace(grad, hess, offsets, hess_factor)
     elif hess_factor != 1.0:
@@ -198,10 +196,10 @@ def yetirank_loss_rows(scores: Any, labels: Any, weights: Any, valid: Any, offse
                        permutations: int, decay: float, weight_kind: int, seed: int, rnd: int,
                        out: Any) -> None:
     """Twin of the CPU ``yetirank_loss_rows``."""
-    blocks = row_blocks(scores.size)
-    _zero[blocks, THREADS](out, out, False)
+    n = scores.size
+    on_rows(_zero, n)(out, out, False)
     r = _Rankings(scores, labels, valid, offsets, seed, rnd, weight_kind)
     for p in range(permutations):
         r.rank(p)
-        _add_loss[blocks, THREADS](scores, labels, weights, valid, offsets, r.position, r.at,
-                                   permutations, decay, weight_kind, r.inv_idcg, out)
+        on_rows(_add_loss, n)(scores, labels, weights, valid, offsets, r.position, r.at,
+                              permutations, decay, weight_kind, r.inv_idcg, out)

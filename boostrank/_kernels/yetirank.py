@@ -25,11 +25,11 @@ The pair's loss is c * log(1 + exp(-(s_hi - s_lo))), at the *unperturbed* scores
 A pair that is neighbours in several permutations adds up.  Nothing of size m^2 is stored: each
 permutation's m - 1 neighbour pairs are enumerated after one sort, O(P m log m) per group.
 
-The draws come from a counter-based hash (SplitMix64's finaliser over seed, round, group,
-permutation and position), not from a stream, so they do not depend on the thread schedule or
-the device: the CUDA twins draw the same ``u`` bit for bit (the logistic transform uses each
-device's ``log``, which may differ in the last bit: permutations could only differ for
-perturbed scores equal to within one rounding).
+The draws come from a counter-based hash (SplitMix64's output function chained over seed,
+round, group, permutation and position), not from a stream, so they do not depend on the
+thread schedule or the device: the CUDA twins draw the same ``u`` bit for bit (the logistic
+transform uses each device's ``log``, which may differ in the last bit: permutations could only
+differ for perturbed scores equal to within one rounding).
 """
 
 from __future__ import annotations
@@ -55,36 +55,21 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-@nb.njit(inline="always", **SERIAL)
-def mix64(x: np.uint64) -> np.uint64:
-    """SplitMix64's output function of x + golden ratio: every input bit flips about half of
-    the output bits, so consecutive counters give independent-looking words."""
-    x = x + _GOLDEN
-    x = (x ^ (x >> np.uint64(30))) * _MIX1
-    x = (x ^ (x >> np.uint64(27))) * _MIX2
-    return x ^ (x >> np.uint64(31))
-
-
 @nb.njit(**SERIAL)
-def group_key(seed: int, rnd: int, group: int) -> np.uint64:
-    """The hash state of one group in one round: the draws of the group's permutation p and
-    position t are ``uniform_draw(mix64(key ^ p), t)``."""
-    return mix64(mix64(mix64(np.uint64(seed)) ^ np.uint64(rnd)) ^ np.uint64(group))
-
-
-@nb.njit(**SERIAL)
-def uniform_draw(perm_key: np.uint64, position: int) -> float:
-    """A uniform draw in (0, 1), exactly (k + 1/2) / 2^52 for a 52-bit integer k of the hash:
-    never 0 or 1, and computed without rounding on any device."""
-    k = mix64(perm_key ^ np.uint64(position)) >> np.uint64(12)
-    return (np.float64(k) + 0.5) * (1.0 / 4503599627370496.0)
-
-
-@nb.njit(**SERIAL)
-def logistic_noise(perm_key: np.uint64, position: int) -> float:
-    """A standard logistic variable log(u / (1 - u)), |value| < 36.8."""
-    u = uniform_draw(perm_key, position)
-    return math.log(u / (1.0 - u))
+def uniform_draw(seed: int, rnd: int, group: int, perm: int, position: int) -> float:
+    """The uniform draw of (seed, round, group, permutation, position): x = 0, then for each
+    of the five words x <- mix(x XOR word), mix being SplitMix64's output function of
+    x + 0x9E3779B97F4A7C15 (every input bit flips about half of the output bits); the top 52
+    bits k of x give u = (k + 1/2) / 2^52, never 0 or 1 and computed without rounding on any
+    device.  A leaf function (no calls), so the CUDA twin compiles the same source."""
+    x = np.uint64(0)
+    for word in (np.uint64(seed), np.uint64(rnd), np.uint64(group), np.uint64(perm),
+                 np.uint64(position)):
+        x = (x ^ word) + _GOLDEN
+        x = (x ^ (x >> np.uint64(30))) * _MIX1
+        x = (x ^ (x >> np.uint64(27))) * _MIX2
+        x = x ^ (x >> np.uint64(31))
+    return (np.float64(x >> np.uint64(12)) + 0.5) * (1.0 / 4503599627370496.0)
 
 
 @nb.njit(**SERIAL)
@@ -99,8 +84,9 @@ def _inverse_ideal_dcg(y: np.ndarray, m: int) -> float:
 
 @nb.njit(**SERIAL)
 def neighbour_pairs(s: np.ndarray, y: np.ndarray, w: np.ndarray, pos: np.ndarray, m: int,
-                    permutations: int, decay: float, weight_kind: int, key: np.uint64,
-                    hi_out: np.ndarray, lo_out: np.ndarray, c_out: np.ndarray) -> int:
+                    permutations: int, decay: float, weight_kind: int, seed: int, rnd: int,
+                    group: int, hi_out: np.ndarray, lo_out: np.ndarray,
+                    c_out: np.ndarray) -> int:
     """The weighted neighbour pairs of one group: s, y, w, pos hold the valid rows' scores,
     labels, weights and positions in the group (first m entries); writes pair t's rows (indices
     into those arrays) to hi_out[t], lo_out[t] and its weight c to c_out[t], and returns the
@@ -109,9 +95,9 @@ def neighbour_pairs(s: np.ndarray, y: np.ndarray, w: np.ndarray, pos: np.ndarray
     neg_z = np.empty(m)
     n_pairs = 0
     for p in range(permutations):
-        perm_key = mix64(key ^ np.uint64(p))
         for t in range(m):
-            neg_z[t] = -(s[t] + logistic_noise(perm_key, pos[t]))
+            u = uniform_draw(seed, rnd, group, p, pos[t])
+            neg_z[t] = -(s[t] + math.log(u / (1.0 - u)))  # + standard logistic noise
         order = np.argsort(neg_z, kind="mergesort")  # stable: equal z by position
         for k in range(m - 1):
             a = order[k]
@@ -134,8 +120,9 @@ def neighbour_pairs(s: np.ndarray, y: np.ndarray, w: np.ndarray, pos: np.ndarray
 @nb.njit(**SERIAL)
 def group_pairs(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
                 valid: np.ndarray, start: int, end: int, permutations: int, decay: float,
-                weight_kind: int, key: np.uint64) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                            np.ndarray, np.ndarray, int]:
+                weight_kind: int, seed: int, rnd: int,
+                group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                     np.ndarray, int]:
     """``neighbour_pairs`` of the group rows start..end-1: returns (rows, s, hi, lo, c,
     n_pairs), the group's valid rows and their scores, and the pairs as indices into them."""
     m0 = end - start
@@ -159,8 +146,8 @@ def group_pairs(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray,
     c = np.empty(cap)
     n_pairs = 0
     if m > 1:
-        n_pairs = neighbour_pairs(s, y, w, pos, m, permutations, decay, weight_kind, key, hi,
-                                  lo, c)
+        n_pairs = neighbour_pairs(s, y, w, pos, m, permutations, decay, weight_kind, seed, rnd,
+                                  group, hi, lo, c)
     return rows, s, hi, lo, c, n_pairs
 
 
@@ -195,8 +182,8 @@ def yetirank_grad_hess(
             grad[i] = 0.0
             hess[i] = 0.0
         rows, s, hi, lo, c, n_pairs = group_pairs(scores, labels, weights, valid, start, end,
-                                                  permutations, decay, weight_kind,
-                                                  group_key(seed, rnd, g))
+                                                  permutations, decay, weight_kind, seed,
+                                                  rnd, g)
         for q in range(n_pairs):
             a = hi[q]
             b = lo[q]
@@ -238,7 +225,7 @@ def yetirank_loss_rows(
         for i in range(start, end):
             out[i] = 0.0
         rows, s, hi, lo, c, n_pairs = group_pairs(scores, labels, weights, valid, start, end,
-                                                  permutations, decay, weight_kind,
-                                                  group_key(seed, rnd, g))
+                                                  permutations, decay, weight_kind, seed,
+                                                  rnd, g)
         for q in range(n_pairs):
             out[rows[hi[q]]] += c[q] * softplus_neg(s[hi[q]] - s[lo[q]])
