@@ -80,6 +80,9 @@ def boostrank_objectives(extended: bool) -> list[tuple[str, Callable[[], Any]]]:
         objs += [
             ("yetirank(hessian=logistic)", lambda: br.YetiRank(hessian="logistic")),
             ("yetirank(weights=ndcg)", lambda: br.YetiRank(weights="ndcg")),
+            ("yetirank(group_scale=auto)", lambda: br.YetiRank(group_scale="auto")),
+            ("yetirank(seed=1)", lambda: br.YetiRank(seed=1)),
+            ("yetirank(seed=2)", lambda: br.YetiRank(seed=2)),
         ]
     return objs
 

@@ -76,6 +76,7 @@ KERNELS = [
     (yetirank._add_loss, (*ROWS, I1, I1, INT, FLT, INT, F1, F1)),
     (yetirank._zero, (F1, F1, BOOL)),
     (yetirank._floor, (F1,)),
+    (yetirank._query_scale, (F1, F1, I1, FLT)),
 ]
 
 

@@ -191,9 +191,11 @@ def yetirank_rows(scores, labels, offsets, weights=None, where=None, **options) 
 
 
 def yetirank_grad_hess(scores, labels, offsets, weights=None, where=None, *,
-                       hessian="pair_weight", **options) -> tuple[np.ndarray, np.ndarray]:
+                       hessian="pair_weight", floor=True,
+                       **options) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of the summed loss with the pairs fixed, and the documented Hessian: per pair
-    c (hessian="pair_weight") or c sigma(u) sigma(-u) ("logistic") on both rows; floored."""
+    c (hessian="pair_weight") or c sigma(u) sigma(-u) ("logistic") on both rows; floored
+    unless ``floor=False``."""
     s = np.asarray(scores, dtype=np.float64)
     g = np.zeros(s.shape[0])
     h = np.zeros(s.shape[0])
@@ -204,7 +206,22 @@ def yetirank_grad_hess(scores, labels, offsets, weights=None, where=None, *,
         curv = c if hessian == "pair_weight" else c * sigmoid(u) * sigmoid(-u)
         h[hi] += curv
         h[lo] += curv
-    return g, np.array([floor_hess(v) for v in h])
+    return g, np.array([floor_hess(v) for v in h]) if floor else h
+
+
+def query_group_scale(grad, hess, offsets, hess_factor=1.0) -> tuple[np.ndarray, np.ndarray]:
+    """YetiRank's per-query scaling: each group's gradient and Hessian times 1 / H_g, H_g the
+    sum of its Hessians before the floor (1 when H_g = 0); each Hessian floored, scaled and
+    floored, then times ``hess_factor`` and floored."""
+    g = np.array(grad, dtype=np.float64)
+    h = np.array(hess, dtype=np.float64)
+    for start, end in group_ranges(offsets):
+        total = sum(h[start:end])
+        scale = 1.0 / total if total > 0 else 1.0
+        for i in range(start, end):
+            g[i] *= scale
+            h[i] = floor_hess(floor_hess(floor_hess(h[i]) * scale) * hess_factor)
+    return g, h
 
 
 # --------------------------------------------------------------------------- softmax

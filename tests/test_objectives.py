@@ -25,12 +25,14 @@ from conftest import (
     ignores_negative,
     is_pairwise,
     is_rps,
+    is_yetirank,
     ref_hess,
     ref_loss,
     row_unreduced,
     shared_data,
     shift_invariant,
     true_hessian,
+    yetirank_options,
 )
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -773,6 +775,21 @@ def spearman_host_units(obj, y, sizes):
     return np.array(units), np.array(footings)
 
 
+def _yetirank_host_expected(obj, y, s, sizes, weight, host):
+    """What YetiRank gives a host at its first call (round 0): the reference's gradient and
+    Hessian, then ``group_scale`` ("query": times 1 / H_g per group) and the Hessian factor."""
+    offsets = np.r_[0, np.cumsum(sizes)]
+    w = np.asarray(weight, dtype=np.float64)
+    if w.size != y.size:  # XGBoost: one weight per group
+        w = np.repeat(w, sizes)
+    g, h = ref.yetirank_grad_hess(s, y, offsets, w, hessian=obj.hessian, floor=False,
+                                  **yetirank_options(obj))
+    factor = 2.0 if host in ("xgboost", "xgboost_sklearn") else 1.0
+    if obj.group_scale == "query":
+        return ref.query_group_scale(g, h, offsets, factor)
+    return _host_expected(obj, g, np.maximum(h, HESSIAN_FLOOR), offsets, host)
+
+
 def _spearman_host_expected(obj, y, s, group=None, weight=None, host="xgboost"):
     """What soft Spearman / CombinedLoss give a host.  SoftSpearman (score_unit="auto"): per
     group g, the derivatives of F -> m_g l_g(u_g F) (``spearman_host_units``).  CombinedLoss:
@@ -851,6 +868,9 @@ def test_xgboost_dmatrix_call(obj):
         dm.set_weight(gw)
         if isinstance(obj, br.SoftSpearman):
             expected = _spearman_host_expected(obj, y, s, group=d.sizes, weight=gw)
+        elif is_yetirank(obj):
+            expected = _yetirank_host_expected(obj, y, s.astype(np.float64), d.sizes, gw,
+                                               "xgboost")
         else:
             expected = _host_expected(obj, *obj.grad_hess(y, s, group=d.sizes, weight=gw),
                                       d.offsets, host="xgboost")
@@ -880,6 +900,8 @@ def test_lightgbm_dataset_and_sklearn_calls(obj):
         if isinstance(obj, br.SoftSpearman):
             expected = _spearman_host_expected(obj, y, s64, group=d.sizes, weight=w,
                                                host="lightgbm")
+        elif is_yetirank(obj):
+            expected = _yetirank_host_expected(obj, y, s64, d.sizes, w, "lightgbm")
         else:
             expected = _host_expected(obj, *obj.grad_hess(y, s64, group=d.sizes, weight=w),
                                       d.offsets)
@@ -889,6 +911,8 @@ def test_lightgbm_dataset_and_sklearn_calls(obj):
         got_xgb_sklearn = _first_call(obj)(y, s64, sample_weight=w)
         if isinstance(obj, br.SoftSpearman):
             one_group = _spearman_host_expected(obj, y, s64, weight=w, host="xgboost_sklearn")
+        elif is_yetirank(obj):
+            one_group = _yetirank_host_expected(obj, y, s64, [d.n], w, "xgboost_sklearn")
         else:
             one_group = _host_expected(obj, *obj.grad_hess(y, s64, weight=w), [0, d.n],
                                        host="xgboost_sklearn")
@@ -929,7 +953,7 @@ def test_lambdarank_group_scale_keeps_newton_step(obj):
     """The documented per-query normalisation rescales grad and hess by the same constant per
     group, so -grad / hess is unchanged wherever the Hessian is above the floor."""
     d = data_for(obj, seed=73)
-    assert obj.group_scale == "auto"
+    assert obj.group_scale == ("query" if is_yetirank(obj) else "auto")
     obj = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
                        "group_scale": "lambdarank"})
     grad, hess = obj(d.y, d.s, d.w, d.sizes)  # LightGBM sklearn convention

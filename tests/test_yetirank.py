@@ -98,13 +98,12 @@ def test_results_do_not_depend_on_the_thread_count():
 
 # --------------------------------------------------------------------------- rounds
 def _host_ref(obj, d, s, rnd, offsets, host="lightgbm", w=None):
-    """What a host receives at round ``rnd`` (the reference's pairs of that round)."""
+    """What a host receives at round ``rnd`` (the reference's pairs of that round, the default
+    per-query scaling, XGBoost's doubled Hessian)."""
     g, h = ref.yetirank_grad_hess(s, d.y, offsets, d.w if w is None else w, None,
-                                  hessian=obj.hessian, **yetirank_options(obj, rnd))
-    if host == "xgboost":
-        g, h = ref.lambdarank_group_scale(g, h, offsets)
-        h = 2.0 * h
-    return g, h
+                                  hessian=obj.hessian, floor=False,
+                                  **yetirank_options(obj, rnd))
+    return ref.query_group_scale(g, h, offsets, 2.0 if host == "xgboost" else 1.0)
 
 
 @pytest.mark.parametrize("host", ["xgboost", "lightgbm"])
@@ -174,6 +173,25 @@ def test_repeated_fits_are_identical_and_the_seed_matters(ranking):
         assert not np.allclose(fit(br.YetiRank(seed=3)), first)
 
 
+def test_query_scale_makes_every_group_weigh_the_same():
+    """group_scale="query" (the default): each group with a pair hands the host Hessians that
+    sum to 1 (times the Hessian factor), and its Newton step -g/h is unchanged."""
+    d = make_data(6, neg_frac=0.0, mask_frac=0.0)
+    s = np.random.default_rng(3).normal(size=d.n)
+    g0, h0 = br.yetirank.grad_hess(d.y, s, group=d.sizes)
+    g, h = copy.deepcopy(br.yetirank)(d.y, s, None, d.sizes)  # LightGBM's sklearn convention
+    informative = 0
+    for a, b in zip(d.offsets[:-1], d.offsets[1:], strict=True):
+        if np.unique(d.y[a:b]).size < 2:  # no pair: grad_hess's arrays unchanged
+            assert_array_equal(g[a:b], g0[a:b])
+            continue
+        informative += 1
+        assert h[a:b].sum() == pytest.approx(1.0, rel=1e-5)  # floored rows add <= 1e-6 each
+        big = h0[a:b] > 1e-3
+        assert_allclose(g[a:b][big] / h[a:b][big], g0[a:b][big] / h0[a:b][big], rtol=1e-10)
+    assert informative >= 3
+
+
 def test_pickles_keep_the_options_but_not_the_round_count():
     d = make_data(5, neg_frac=0.0, mask_frac=0.0)
     obj = br.YetiRank(permutations=4, decay=0.9, weights="ndcg", seed=11)
@@ -192,7 +210,7 @@ def test_pickles_keep_the_options_but_not_the_round_count():
     [({"permutations": 0}, "`permutations`"), ({"permutations": 2.5}, "`permutations`"),
      ({"decay": 0.0}, "`decay`"), ({"decay": 1.5}, "`decay`"), ({"weights": "dcg"}, "`weights`"),
      ({"hessian": "exact"}, "`hessian`"), ({"seed": -1}, "`seed`"),
-     ({"group_scale": "query"}, "`group_scale`"), ({"device": "tpu"}, "`device`")],
+     ({"group_scale": "groups"}, "`group_scale`"), ({"device": "tpu"}, "`device`")],
 )
 def test_invalid_options_raise(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):

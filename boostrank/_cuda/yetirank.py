@@ -15,18 +15,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 from numba import cuda
 
 from .._config import HESSIAN_FLOOR
+from .._kernels import scaling as _cpu_scaling
 from .._kernels import yetirank as _cpu
-from .._kernels.yetirank import HESS_PAIR_WEIGHT, WEIGHT_CLASSIC
-from ._common import group_of, ndcg_gain, on_rows, softplus_neg, workspace
+from .._kernels.yetirank import HESS_PAIR_WEIGHT, SCALE_LAMBDARANK, SCALE_QUERY, WEIGHT_CLASSIC
+from ._common import block_sum, group_of, ndcg_gain, on_groups, on_rows, softplus_neg, workspace
 from .pairwise import inverse_ideal_dcg
 from .scaling import lambdarank_scale_inplace, scale_floor_inplace
 
-# the CPU kernels' draws, compiled for the device: one source, the same bits
+# the CPU kernels' draws and the host's Hessian floor sequence, compiled for the device: one
+# source, the same bits
 _uniform_draw = cuda.jit(device=True)(_cpu.uniform_draw.py_func)
+_host_hessian = cuda.jit(device=True)(_cpu_scaling.host_hessian.py_func)
 
 
 @cuda.jit(cache=True)
@@ -144,6 +148,29 @@ def _zero(grad: Any, hess: Any, with_hess: bool) -> None:
 
 
 @cuda.jit(cache=True)
+def _query_scale(grad: Any, hess: Any, offsets: Any, hess_factor: float) -> None:
+    """One block per group: grad, hess times 1 / H_g (H_g the sum of the group's Hessians, not
+    yet floored; groups with H_g = 0 keep factor 1), the Hessian floored, times
+    ``hess_factor`` and floored, as the CPU kernel's ``SCALE_QUERY``."""
+    shared = cuda.shared.array(0, numba.float64)  # one entry per thread (on_groups)
+    g = cuda.blockIdx.x
+    start = offsets[g]
+    end = offsets[g + 1]
+    part = 0.0
+    i = start + cuda.threadIdx.x
+    while i < end:
+        part += hess[i]
+        i += cuda.blockDim.x
+    total = block_sum(shared, part)
+    scale = 1.0 / total if total > 0.0 else 1.0
+    i = start + cuda.threadIdx.x
+    while i < end:
+        grad[i] *= scale
+        hess[i] = _host_hessian(hess[i], scale, hess_factor)
+        i += cuda.blockDim.x
+
+
+@cuda.jit(cache=True)
 def _floor(hess: Any) -> None:
     i = cuda.grid(1)
     if i < hess.size and not hess[i] > HESSIAN_FLOOR:
@@ -174,7 +201,7 @@ class _Rankings:
 
 def yetirank_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offsets: Any,
                        permutations: int, decay: float, weight_kind: int, seed: int, rnd: int,
-                       hess_kind: int, grad: Any, hess: Any, group_scale: bool,
+                       hess_kind: int, grad: Any, hess: Any, group_scale: int,
                        hess_factor: float) -> None:
     """Twin of the CPU ``yetirank_grad_hess``; the host's scaling runs as a second kernel."""
     n = scores.size
@@ -185,8 +212,11 @@ def yetirank_grad_hess(scores: Any, labels: Any, weights: Any, valid: Any, offse
         on_rows(_add_pairs, n)(scores, labels, weights, valid, offsets, r.position, r.at,
                                permutations, decay, weight_kind, r.inv_idcg, hess_kind, grad,
                                hess)
+    if group_scale == SCALE_QUERY:
+        on_groups(_query_scale, offsets.size - 1)(grad, hess, offsets, hess_factor)
+        return
     on_rows(_floor, n)(hess)
-    if group_scale:
+    if group_scale == SCALE_LAMBDARANK:
         lambdarank_scale_inplace(grad, hess, offsets, hess_factor)
     elif hess_factor != 1.0:
         scale_floor_inplace(hess, hess_factor, HESSIAN_FLOOR)

@@ -41,7 +41,7 @@ import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
 from ._math import ndcg_gain, softplus_neg
-from .scaling import scale_group_inplace
+from .scaling import host_hessian, scale_group_inplace
 
 #: Pair weights: CatBoost's YetiRank ("classic") or |Delta NDCG| of the swap ("ndcg").
 WEIGHT_CLASSIC = 0
@@ -49,6 +49,12 @@ WEIGHT_NDCG = 1
 #: Hessians: the pair weight c (YetiRankPairwise's curvature) or the exact diagonal c q.
 HESS_PAIR_WEIGHT = 0
 HESS_LOGISTIC = 1
+#: What a host receives per group: grad_hess's arrays, times log2(1 + S_g) / S_g (LambdaMART's
+#: normalisation, S_g = sum |grad|), or times 1 / H_g (H_g = the group's Hessian sum: every
+#: group with a pair then weighs the same in the trees, as every query does in the metric).
+SCALE_NONE = 0
+SCALE_LAMBDARANK = 1
+SCALE_QUERY = 2
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -166,15 +172,17 @@ def yetirank_grad_hess(
     hess_kind: int,
     grad: np.ndarray,
     hess: np.ndarray,
-    group_scale: bool,
+    group_scale: int,
     hess_factor: float,
 ) -> None:
     """Gradient and Hessian diagonal of the summed loss of round ``rnd``'s pairs, written into
     grad / hess (rows outside ``valid``: 0 and the floor).  What a host receives comes out of
-    the same pass, as in ``pairwise.pairwise_grad_hess_ordered``: with ``group_scale``, each
-    group times log2(1 + S_g) / S_g, then the Hessian times ``hess_factor`` (floored after each
-    step); ``False, 1.0`` gives ``grad_hess``'s arrays.  The work per group is O(P m log m),
-    so groups are spread over the threads by ``prange`` alone."""
+    the same pass, as in ``pairwise.pairwise_grad_hess_ordered``: each group times the factor
+    of ``group_scale`` (``SCALE_*``; with ``SCALE_QUERY`` 1 / H_g, H_g the sum of the group's
+    Hessians before the floor, for groups with H_g > 0), then the Hessian times
+    ``hess_factor``, floored after each step; ``SCALE_NONE, 1.0`` gives ``grad_hess``'s
+    arrays.  The work per group is O(P m log m), so groups are spread over the threads by
+    ``prange`` alone."""
     for g in nb.prange(offsets.size - 1):
         start = offsets[g]
         end = offsets[g + 1]
@@ -196,11 +204,21 @@ def yetirank_grad_hess(
             grad[rows[b]] += d
             hess[rows[a]] += curv
             hess[rows[b]] += curv
+        if group_scale == SCALE_QUERY:
+            total = 0.0
+            for i in range(start, end):
+                total += hess[i]
+            scale = 1.0 / total if total > 0.0 else 1.0
+            for i in range(start, end):
+                grad[i] *= scale
+                hess[i] = host_hessian(hess[i], scale, hess_factor)
+            continue
         for i in range(start, end):
             if not hess[i] > HESSIAN_FLOOR:
                 hess[i] = HESSIAN_FLOOR
-        if group_scale or hess_factor != 1.0:
-            scale_group_inplace(grad, hess, start, end, group_scale, hess_factor)
+        if group_scale == SCALE_LAMBDARANK or hess_factor != 1.0:
+            scale_group_inplace(grad, hess, start, end, group_scale == SCALE_LAMBDARANK,
+                                hess_factor)
 
 
 @nb.njit(**PARALLEL)

@@ -15,6 +15,8 @@ from ._base import _CACHE_LOCK, GROUP_SCALES, Batch, _Ranking, check_hessian_fac
 
 _WEIGHTS = {"classic": _yr.WEIGHT_CLASSIC, "ndcg": _yr.WEIGHT_NDCG}
 _HESSIANS = {"pair_weight": _yr.HESS_PAIR_WEIGHT, "logistic": _yr.HESS_LOGISTIC}
+#: ``group_scale``: "query" (YetiRank's default) and the other ranking losses' choices.
+_GROUP_SCALES = ("query", *GROUP_SCALES)
 #: The key of a host data set's boosting round in its batch's ``derived`` dict.
 _ROUND = "yetirank_round"
 
@@ -58,8 +60,15 @@ class YetiRank(_Ranking):
         counts the calls for the training data set since its predictions were last all equal
         (the hosts' starting point), so a fit repeated from scratch draws the same noise;
         ``loss`` and ``grad_hess`` use round 0.
-    group_scale, hessian_factor, device : as :class:`PairwiseSoftZeroOne` ("auto": the
-        LambdaMART normalisation under ``xgb.train`` only; the Hessian doubled under XGBoost).
+    group_scale : "query" (default), "auto", "lambdarank" or None: what the host receives per
+        group.  "query": ``grad_hess``'s arrays times 1 / H_g, H_g the sum of the group's
+        Hessians (groups without a pair unchanged), so every query weighs the same in the
+        trees, as it does in the mean NDCG; each group's Newton step is unchanged.  The
+        others as :class:`PairwiseSoftZeroOne` ("auto": the LambdaMART normalisation under
+        ``xgb.train`` only).  Under XGBoost this also sets the scale its absolute constants
+        (``lambda=1``, ``min_child_weight=1``) act on: one query's worth of curvature.
+    hessian_factor, device : as :class:`PairwiseSoftZeroOne` (the Hessian doubled under
+        XGBoost).
 
     Examples
     --------
@@ -79,12 +88,12 @@ class YetiRank(_Ranking):
         weights: str = "classic",
         hessian: str = "pair_weight",
         seed: int = 0,
-        group_scale: str | None = "auto",
+        group_scale: str | None = "query",
         hessian_factor: float | str = "auto",
         device: str = "cpu",
     ) -> None:
         self.device = check_device(device)
-        self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
+        self.group_scale = check_choice(group_scale, "group_scale", _GROUP_SCALES)
         self.hessian_factor = check_hessian_factor(hessian_factor)
         if isinstance(permutations, bool) or int(permutations) != permutations or permutations < 1:
             raise ValueError(f"`permutations` must be a positive integer, got {permutations!r}.")
@@ -115,7 +124,7 @@ class YetiRank(_Ranking):
         xp.run(xp.kernels.yetirank.yetirank_loss_rows, *self._args(b, xp, 0), out)
         return xp.host(out)
 
-    def _grad_hess(self, b: Batch, xp: Any, rnd: int = 0, group_scale: bool = False,
+    def _grad_hess(self, b: Batch, xp: Any, rnd: int = 0, group_scale: int = _yr.SCALE_NONE,
                    hess_factor: float = 1.0) -> tuple[Any, Any]:
         grad = xp.empty(b.n_rows)
         hess = xp.empty(b.n_rows)
@@ -126,7 +135,10 @@ class YetiRank(_Ranking):
     def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
         """This round's noise, and the host's scaling in the kernel's pass."""
         xp = self._backend()
-        grad, hess = self._grad_hess(b, xp, self._round(b), *self._host_scaling(host))
+        lambdarank, factor = self._host_scaling(host)
+        scale = (_yr.SCALE_QUERY if self.group_scale == "query"
+                 else _yr.SCALE_LAMBDARANK if lambdarank else _yr.SCALE_NONE)
+        grad, hess = self._grad_hess(b, xp, self._round(b), scale, factor)
         return xp.for_host(grad, hess, host)
 
     def _round(self, b: Batch) -> int:
