@@ -14,6 +14,9 @@ Protocol (the same for every contender):
   num_leaves=63`` for LightGBM; ``depth=6`` (oblivious, 64 leaves) for CatBoost,
   ``random_seed=0``.  Every other parameter at its default (threads included).
 * ``--threads N`` sets every host's thread count (default: the hosts' defaults).
+* ``--validation`` scores each fold's validation split instead: train on parts f+1 and f+2,
+  score part f+3 (the fold's test part f is not used).  Options and defaults are chosen on
+  these splits, never on the test parts.
 * NDCG@10, exponential gain 2^y - 1, LETOR convention: a query with no relevant document
   scores 0 (``boostrank.ndcg``).
 * Table: mean and standard deviation (ddof 1) over the folds; the paired difference per fold
@@ -80,7 +83,10 @@ def boostrank_objectives(extended: bool) -> list[tuple[str, Callable[[], Any]]]:
         objs += [
             ("yetirank(hessian=logistic)", lambda: br.YetiRank(hessian="logistic")),
             ("yetirank(weights=ndcg)", lambda: br.YetiRank(weights="ndcg")),
-            ("yetirank(group_scale=auto)", lambda: br.YetiRank(group_scale="auto")),
+            ("yetirank(group_scale=query)", lambda: br.YetiRank(group_scale="query")),
+            ("yetirank(group_scale=lambdarank)",
+             lambda: br.YetiRank(group_scale="lambdarank")),
+            ("yetirank(group_scale=None)", lambda: br.YetiRank(group_scale=None)),
             ("yetirank(seed=1)", lambda: br.YetiRank(seed=1)),
             ("yetirank(seed=2)", lambda: br.YetiRank(seed=2)),
         ]
@@ -131,12 +137,16 @@ def contenders(hosts: list[str], extended: bool) -> list[Contender]:
 
 
 # ------------------------------------------------------------------------------- fitting
-def fold_split(name: str, fold: int) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    """(X, y, group sizes, qid) of fold ``fold``'s training parts f+1..f+3 and test part f."""
+def fold_split(name: str, fold: int,
+               validation: bool) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """(X, y, group sizes, qid) of fold ``fold``'s training parts f+1..f+3 and test part f; with
+    ``validation``, of parts f+1, f+2 and f+3 instead: the fold's own training parts split
+    into training and validation, the test part untouched."""
     d = load(name)
-    train_parts = [(fold + i - 1) % 5 + 1 for i in (1, 2, 3)]
+    parts = [(fold + i - 1) % 5 + 1 for i in (1, 2, 3)]
+    train_parts, held_out = (parts[:2], parts[2]) if validation else (parts, fold)
     out = []
-    for mask in (np.isin(d["part"], train_parts), d["part"] == fold):
+    for mask in (np.isin(d["part"], train_parts), d["part"] == held_out):
         qid = d["qid"][mask]
         out.append((d["X"][mask], d["y"][mask].astype(np.float64), sizes_of(qid), qid))
     return out[0], out[1]
@@ -237,6 +247,9 @@ def main() -> None:
     ap.add_argument("--folds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--extended", action="store_true",
                     help="also the ablations and option variants of docs/yetirank.md")
+    ap.add_argument("--validation", action="store_true",
+                    help="score on each fold's validation split (train on parts f+1, f+2, "
+                         "score part f+3) instead of its test part: where options are chosen")
     ap.add_argument("--threads", type=int, default=None,
                     help="threads of every host (default: each host's own default); on a "
                          "loaded machine 1 avoids OpenMP spinning.  CatBoost's models do not "
@@ -272,10 +285,10 @@ def main() -> None:
             raise SystemExit(f"unknown data set {name!r}; choose from {list(DATA)}")
         results[name] = {}
         for fold in args.folds:
-            train, (xt, yt, gt, _) = fold_split(name, fold)
+            train, (xt, yt, gt, _) = fold_split(name, fold, args.validation)
             for host, label, spec in chosen:
                 key = f"{host} {label}"
-                ck = f"{name}|{key}|{fold}"
+                ck = f"{name}|{key}|{fold}" + ("|validation" if args.validation else "")
                 if ck not in cache:
                     t = time.perf_counter()
                     pred = fit_predict(host, spec, train, xt, args.threads)

@@ -777,7 +777,8 @@ def spearman_host_units(obj, y, sizes):
 
 def _yetirank_host_expected(obj, y, s, sizes, weight, host):
     """What YetiRank gives a host at its first call (round 0): the reference's gradient and
-    Hessian, then ``group_scale`` ("query": times 1 / H_g per group) and the Hessian factor."""
+    Hessian, then ``group_scale`` ("query", and "auto" under ``xgb.train``: times 1 / H_g per
+    group) and the Hessian factor."""
     offsets = np.r_[0, np.cumsum(sizes)]
     w = np.asarray(weight, dtype=np.float64)
     if w.size != y.size:  # XGBoost: one weight per group
@@ -785,7 +786,7 @@ def _yetirank_host_expected(obj, y, s, sizes, weight, host):
     g, h = ref.yetirank_grad_hess(s, y, offsets, w, hessian=obj.hessian, floor=False,
                                   **yetirank_options(obj))
     factor = 2.0 if host in ("xgboost", "xgboost_sklearn") else 1.0
-    if obj.group_scale == "query":
+    if obj.group_scale == "query" or (obj.group_scale == "auto" and host == "xgboost"):
         return ref.query_group_scale(g, h, offsets, factor)
     return _host_expected(obj, g, np.maximum(h, HESSIAN_FLOOR), offsets, host)
 
@@ -953,7 +954,7 @@ def test_lambdarank_group_scale_keeps_newton_step(obj):
     """The documented per-query normalisation rescales grad and hess by the same constant per
     group, so -grad / hess is unchanged wherever the Hessian is above the floor."""
     d = data_for(obj, seed=73)
-    assert obj.group_scale == ("query" if is_yetirank(obj) else "auto")
+    assert obj.group_scale == "auto"
     obj = type(obj)(**{**{k: v for k, v in vars(obj).items() if not k.startswith("_")},
                        "group_scale": "lambdarank"})
     grad, hess = obj(d.y, d.s, d.w, d.sizes)  # LightGBM sklearn convention

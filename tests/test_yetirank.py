@@ -19,6 +19,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 import boostrank as br
+from boostrank._config import HESSIAN_FLOOR
 from boostrank._kernels import yetirank as kernels
 from boostrank.datasets import make_ranking
 
@@ -98,12 +99,14 @@ def test_results_do_not_depend_on_the_thread_count():
 
 # --------------------------------------------------------------------------- rounds
 def _host_ref(obj, d, s, rnd, offsets, host="lightgbm", w=None):
-    """What a host receives at round ``rnd`` (the reference's pairs of that round, the default
-    per-query scaling, XGBoost's doubled Hessian)."""
+    """What a host receives at round ``rnd`` from a default YetiRank: the reference's pairs of
+    that round; under ``xgb.train`` scaled per query, with the doubled Hessian."""
     g, h = ref.yetirank_grad_hess(s, d.y, offsets, d.w if w is None else w, None,
                                   hessian=obj.hessian, floor=False,
                                   **yetirank_options(obj, rnd))
-    return ref.query_group_scale(g, h, offsets, 2.0 if host == "xgboost" else 1.0)
+    if host == "xgboost":
+        return ref.query_group_scale(g, h, offsets, 2.0)
+    return g, np.maximum(h, HESSIAN_FLOOR)
 
 
 @pytest.mark.parametrize("host", ["xgboost", "lightgbm"])
@@ -174,12 +177,14 @@ def test_repeated_fits_are_identical_and_the_seed_matters(ranking):
 
 
 def test_query_scale_makes_every_group_weigh_the_same():
-    """group_scale="query" (the default): each group with a pair hands the host Hessians that
-    sum to 1 (times the Hessian factor), and its Newton step -g/h is unchanged."""
+    """group_scale="query" (the default's choice under xgb.train): each group with a pair hands
+    the host Hessians that sum to 1 (times the Hessian factor), and its Newton step -g/h is
+    unchanged."""
     d = make_data(6, neg_frac=0.0, mask_frac=0.0)
     s = np.random.default_rng(3).normal(size=d.n)
-    g0, h0 = br.yetirank.grad_hess(d.y, s, group=d.sizes)
-    g, h = copy.deepcopy(br.yetirank)(d.y, s, None, d.sizes)  # LightGBM's sklearn convention
+    obj = br.YetiRank(group_scale="query")
+    g0, h0 = obj.grad_hess(d.y, s, group=d.sizes)
+    g, h = obj(d.y, s, None, d.sizes)  # LightGBM's sklearn convention
     informative = 0
     for a, b in zip(d.offsets[:-1], d.offsets[1:], strict=True):
         if np.unique(d.y[a:b]).size < 2:  # no pair: grad_hess's arrays unchanged

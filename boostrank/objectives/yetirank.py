@@ -15,7 +15,7 @@ from ._base import _CACHE_LOCK, GROUP_SCALES, Batch, _Ranking, check_hessian_fac
 
 _WEIGHTS = {"classic": _yr.WEIGHT_CLASSIC, "ndcg": _yr.WEIGHT_NDCG}
 _HESSIANS = {"pair_weight": _yr.HESS_PAIR_WEIGHT, "logistic": _yr.HESS_LOGISTIC}
-#: ``group_scale``: "query" (YetiRank's default) and the other ranking losses' choices.
+#: ``group_scale``: "query" and the other ranking losses' choices ("auto" means "query" here).
 _GROUP_SCALES = ("query", *GROUP_SCALES)
 #: The key of a host data set's boosting round in its batch's ``derived`` dict.
 _ROUND = "yetirank_round"
@@ -60,13 +60,14 @@ class YetiRank(_Ranking):
         counts the calls for the training data set since its predictions were last all equal
         (the hosts' starting point), so a fit repeated from scratch draws the same noise;
         ``loss`` and ``grad_hess`` use round 0.
-    group_scale : "query" (default), "auto", "lambdarank" or None: what the host receives per
+    group_scale : "auto" (default), "query", "lambdarank" or None: what the host receives per
         group.  "query": ``grad_hess``'s arrays times 1 / H_g, H_g the sum of the group's
         Hessians (groups without a pair unchanged), so every query weighs the same in the
-        trees, as it does in the mean NDCG; each group's Newton step is unchanged.  The
-        others as :class:`PairwiseSoftZeroOne` ("auto": the LambdaMART normalisation under
-        ``xgb.train`` only).  Under XGBoost this also sets the scale its absolute constants
-        (``lambda=1``, ``min_child_weight=1``) act on: one query's worth of curvature.
+        trees, as it does in the mean NDCG, and each group's Newton step is unchanged; under
+        XGBoost this also sets the scale its absolute constants (``lambda=1``,
+        ``min_child_weight=1``) act on: one query's worth of curvature.  "auto" is "query"
+        under ``xgb.train`` and none elsewhere (measured: docs/yetirank.md).  "lambdarank"
+        and None as :class:`PairwiseSoftZeroOne`.
     hessian_factor, device : as :class:`PairwiseSoftZeroOne` (the Hessian doubled under
         XGBoost).
 
@@ -88,7 +89,7 @@ class YetiRank(_Ranking):
         weights: str = "classic",
         hessian: str = "pair_weight",
         seed: int = 0,
-        group_scale: str | None = "query",
+        group_scale: str | None = "auto",
         hessian_factor: float | str = "auto",
         device: str = "cpu",
     ) -> None:
@@ -135,9 +136,10 @@ class YetiRank(_Ranking):
     def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
         """This round's noise, and the host's scaling in the kernel's pass."""
         xp = self._backend()
-        lambdarank, factor = self._host_scaling(host)
-        scale = (_yr.SCALE_QUERY if self.group_scale == "query"
-                 else _yr.SCALE_LAMBDARANK if lambdarank else _yr.SCALE_NONE)
+        _, factor = self._host_scaling(host)
+        query = self.group_scale == "query" or (self.group_scale == "auto" and host == "xgboost")
+        scale = (_yr.SCALE_QUERY if query else _yr.SCALE_LAMBDARANK
+                 if self.group_scale == "lambdarank" else _yr.SCALE_NONE)
         grad, hess = self._grad_hess(b, xp, self._round(b), scale, factor)
         return xp.for_host(grad, hess, host)
 
