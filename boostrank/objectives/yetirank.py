@@ -15,7 +15,8 @@ from ._base import _CACHE_LOCK, GROUP_SCALES, Batch, _Ranking, check_hessian_fac
 
 _WEIGHTS = {"classic": _yr.WEIGHT_CLASSIC, "ndcg": _yr.WEIGHT_NDCG}
 _HESSIANS = {"pair_weight": _yr.HESS_PAIR_WEIGHT, "logistic": _yr.HESS_LOGISTIC}
-#: ``group_scale``: "query" and the other ranking losses' choices ("auto" means "query" here).
+#: ``group_scale``: "query" and the other ranking losses' choices ("auto": "query" under
+#: ``xgb.train``, none elsewhere).
 _GROUP_SCALES = ("query", *GROUP_SCALES)
 #: The key of a host data set's boosting round in its batch's ``derived`` dict.
 _ROUND = "yetirank_round"
@@ -43,6 +44,19 @@ class YetiRank(_Ranking):
     or ``where=False``, take no part.  ``reduction="mean"`` divides the sum by the number of
     rows passed; ``"none"`` gives per row i the sum over its pairs with a lower-labelled row.
     Cost O(P n_g log n_g) per group and round.
+
+    Follows CatBoost 1.2.10's YetiRank (``yetirank_helpers.cpp``): 10 permutations, logistic
+    noise (CatBoost adds log(u / (1.000001 - u)) and calls it Gumbel), neighbour pairs,
+    decay^k |y_i - y_j| weights with decay 0.99, the pairwise logistic loss (``PairLogit``) on
+    them, new pairs every round.  Differs in: no constant factor 0.15 on every weight (a
+    common scale); draws from a counter-based hash instead of a random stream, so the pairs
+    are the same on every thread count and device; NDCG weights with the gain 2^y - 1
+    (CatBoost's ``mode=NDCG`` uses the gain y by default); and the default Hessian, the pair
+    weight of ``YetiRankPairwise``'s pairwise leaf values instead of ``YetiRank``'s Newton
+    diagonal.  ``YetiRankPairwise``'s coupling of the leaves (pairs inside one leaf drop out,
+    pairs across leaves tie their values, in the leaf values and the split scores) needs the
+    tree, which no per-row gradient and Hessian can express; docs/yetirank.md measures each
+    part.
 
     Parameters
     ----------
