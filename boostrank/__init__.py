@@ -33,6 +33,7 @@ from .objectives import (
     RankedProbabilityScore,
     SoftmaxRanking,
     SoftSpearman,
+    YetiRank,
 )
 from .ordinal import expected_value, predict_proba
 
@@ -72,6 +73,7 @@ softmax_ranking = SoftmaxRanking()
 soft_spearman = SoftSpearman()
 combined_loss = CombinedLoss()
 rps = RankedProbabilityScore()
+yetirank = YetiRank()
 
 __all__ = [
     "MAP",
@@ -92,6 +94,7 @@ __all__ = [
     "SoftSpearman",
     "SoftmaxRanking",
     "SpearmanMetric",
+    "YetiRank",
     "__version__",
     "combined_loss",
     "evaluate",
@@ -108,4 +111,5 @@ __all__ = [
     "softmax_ranking",
     "spearman",
     "summarize",
+    "yetirank",
 ]

@@ -146,6 +146,9 @@ REGISTRY = [
     pytest.param(br.RankedProbabilityScore(hessian="gauss_newton"), id="rps-gn"),
     pytest.param(br.RankedProbabilityScore(normalize=True, hessian="exact"),
                  id="rps-normalized-exacthess"),
+    pytest.param(br.YetiRank(), id="yetirank"),
+    pytest.param(br.YetiRank(permutations=3, decay=0.8, weights="ndcg", hessian="logistic",
+                             seed=7), id="yetirank-ndcg-logistic"),
 ]
 
 N_CLASSES = 4
@@ -163,9 +166,26 @@ def is_spearman_family(obj: Any) -> bool:
     return isinstance(obj, br.SoftSpearman)  # CombinedLoss included
 
 
+def is_yetirank(obj: Any) -> bool:
+    return isinstance(obj, br.YetiRank)
+
+
 def row_unreduced(obj: Any) -> bool:
-    """Pairwise and RPS: reduction="none" is per row, "mean" divides by the rows passed."""
-    return is_pairwise(obj) or is_rps(obj)
+    """Pairwise, YetiRank and RPS: reduction="none" is per row, "mean" divides by the rows
+    passed."""
+    return is_pairwise(obj) or is_yetirank(obj) or is_rps(obj)
+
+
+def counts_rounds(obj: Any) -> bool:
+    """YetiRank draws new noise in every host call (boosting round): comparisons of one host
+    call with ``grad_hess`` (round 0) use a fresh copy per call."""
+    return is_yetirank(obj)
+
+
+def draws_by_position(obj: Any) -> bool:
+    """YetiRank's noise is drawn per (group index, position in the group): reordering rows or
+    groups, or removing rows, changes which row gets which draw (masking does not)."""
+    return is_yetirank(obj)
 
 
 def ignores_negative(obj: Any) -> bool:
@@ -182,6 +202,8 @@ def true_hessian(obj: Any) -> bool:
     """Objectives whose Hessian is the exact diagonal (clipped at the floor)."""
     if isinstance(obj, br.PairwiseLogistic | br.SoftmaxRanking):
         return True
+    if is_yetirank(obj):
+        return obj.hessian == "logistic"
     return getattr(obj, "hessian", None) == "exact"
 
 
@@ -202,9 +224,17 @@ def ref_parts(obj: Any, y, s, offsets, w=None, where=None) -> np.ndarray:
                                         tau=obj.regularization_strength)
     if isinstance(obj, br.SoftmaxRanking):
         return ref.softmax_groups(s, y, offsets, w, where)
+    if is_yetirank(obj):
+        return ref.yetirank_rows(s, y, offsets, w, where, **yetirank_options(obj))
     kind = "soft_zero_one" if isinstance(obj, br.PairwiseSoftZeroOne) else "logistic"
     return ref.pairwise_rows(s, y, offsets, w, where, kind=kind, temperature=obj.temperature,
                              ndcg=obj.lambda_weight == "ndcg", k=obj.k)
+
+
+def yetirank_options(obj: Any, rnd: int = 0) -> dict[str, Any]:
+    """The reference's keyword arguments for a YetiRank object's pairs at round ``rnd``."""
+    return {"permutations": obj.permutations, "decay": obj.decay, "weights_kind": obj.weights,
+            "seed": obj.seed, "rnd": rnd}
 
 
 def ref_loss(obj: Any, y, s, offsets, w=None, where=None, reduction="mean"):
@@ -232,6 +262,9 @@ def ref_hess(obj: Any, y, s, offsets, w=None, where=None) -> np.ndarray:
                                       hessian=obj.hessian, tie_step=obj.tie_step)
     if isinstance(obj, br.SoftmaxRanking):
         return ref.softmax_hess(s, y, offsets, w, where)
+    if is_yetirank(obj):
+        return ref.yetirank_grad_hess(s, y, offsets, w, where, hessian=obj.hessian,
+                                      **yetirank_options(obj))[1]
     kind = "soft_zero_one" if isinstance(obj, br.PairwiseSoftZeroOne) else "logistic"
     return ref.pairwise_hess(s, y, offsets, w, where, kind=kind, temperature=obj.temperature,
                              ndcg=obj.lambda_weight == "ndcg", k=obj.k, hessian=obj.hessian)

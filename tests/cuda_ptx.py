@@ -26,6 +26,7 @@ from boostrank._cuda import (
     softmax,
     spearman,
     transfer,
+    yetirank,
 )
 
 FLT, INT, BOOL = types.float64, types.int64, types.boolean
@@ -69,6 +70,13 @@ KERNELS = [
     (metrics._ratio_finish, (F2, F1)),
     (metrics._ap_rr_terms, (F1, F1, B1, I1, INT, F2)),
     (metrics._ap_rr_finish, (F2, INT, F1, F1)),
+    (yetirank._perturb, (F1, B1, I1, INT, INT, INT, F1)),
+    (yetirank._rank, (F1, B1, I1, I1, I1)),
+    (yetirank._add_pairs, (*ROWS, I1, I1, INT, FLT, INT, F1, INT, F1, F1)),
+    (yetirank._add_loss, (*ROWS, I1, I1, INT, FLT, INT, F1, F1)),
+    (yetirank._zero, (F1, F1, BOOL)),
+    (yetirank._floor, (F1,)),
+    (yetirank._query_scale, (F1, F1, I1, FLT)),
 ]
 
 
@@ -77,7 +85,7 @@ def kernels_in_package() -> set[str]:
     modules."""
     found = set()
     for module in (_common, backend, metrics, pairwise, rps, scaling, softmax, spearman,
-                   transfer):
+                   transfer, yetirank):
         for value in vars(module).values():
             options = getattr(value, "targetoptions", None)
             if options is not None and options.get("device") is False and \

@@ -131,6 +131,99 @@ def pairwise_hess(scores, labels, offsets, weights=None, where=None, *, kind="so
     return np.array([floor_hess(v) for v in h])
 
 
+# --------------------------------------------------------------------------- YetiRank
+_MASK64 = (1 << 64) - 1
+
+
+def _splitmix(x: int) -> int:
+    """SplitMix64's output function of x + 0x9E3779B97F4A7C15 (Steele, Lea, Flood 2014), on
+    Python integers modulo 2^64."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def yetirank_uniform(seed: int, rnd: int, group: int, perm: int, position: int) -> float:
+    """The documented draw: the top 52 bits k of the hash of (seed, round, group, permutation,
+    position), u = (k + 1/2) / 2^52."""
+    key = _splitmix(_splitmix(_splitmix(seed) ^ rnd) ^ group)
+    k = _splitmix(_splitmix(key ^ perm) ^ position) >> 12
+    return (k + 0.5) / 2.0**52
+
+
+def yetirank_pairs(scores, labels, offsets, weights=None, where=None, *, permutations=10,
+                   decay=0.99, weights_kind="classic", seed=0, rnd=0):
+    """Yield (hi, lo, c) for every neighbour pair of every perturbed ranking: rows sorted by
+    s + log(u / (1 - u)) descending (ties by position), neighbours with different labels,
+    c = w_hi lambda_k / P."""
+    s, y, off, w, m = _prep(scores, labels, offsets, weights, where)
+    for g, (start, end) in enumerate(group_ranges(off)):
+        rows = valid_rows(y, m, start, end, ignore_negative=True)
+        ideal = sorted((y[i] for i in rows), reverse=True)
+        idcg = sum(exp_gain(v) / math.log2(r + 2) for r, v in enumerate(ideal))
+        for p in range(permutations):
+            z = {}
+            for i in rows:
+                u = yetirank_uniform(seed, rnd, g, p, i - start)
+                z[i] = s[i] + math.log(u / (1.0 - u))
+            ranking = sorted(rows, key=lambda i: (-z[i], i))
+            for k in range(len(ranking) - 1):
+                a, b = ranking[k], ranking[k + 1]
+                if y[a] == y[b]:
+                    continue
+                hi, lo = (a, b) if y[a] > y[b] else (b, a)
+                if weights_kind == "classic":
+                    lam = decay**k * abs(y[a] - y[b])
+                else:
+                    swap = 1.0 / math.log2(k + 2) - 1.0 / math.log2(k + 3)
+                    lam = abs((exp_gain(y[a]) - exp_gain(y[b])) * swap) / idcg
+                yield hi, lo, w[hi] * lam / permutations
+
+
+def yetirank_rows(scores, labels, offsets, weights=None, where=None, **options) -> np.ndarray:
+    """Per row i: sum of c log(1 + exp(-(s_i - s_lo))) over its pairs as the higher label."""
+    s = np.asarray(scores, dtype=np.float64)
+    out = np.zeros(s.shape[0])
+    for hi, lo, c in yetirank_pairs(scores, labels, offsets, weights, where, **options):
+        out[hi] += c * log1p_exp_neg(s[hi] - s[lo])
+    return out
+
+
+def yetirank_grad_hess(scores, labels, offsets, weights=None, where=None, *,
+                       hessian="pair_weight", floor=True,
+                       **options) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of the summed loss with the pairs fixed, and the documented Hessian: per pair
+    c (hessian="pair_weight") or c sigma(u) sigma(-u) ("logistic") on both rows; floored
+    unless ``floor=False``."""
+    s = np.asarray(scores, dtype=np.float64)
+    g = np.zeros(s.shape[0])
+    h = np.zeros(s.shape[0])
+    for hi, lo, c in yetirank_pairs(scores, labels, offsets, weights, where, **options):
+        u = s[hi] - s[lo]
+        g[hi] -= c * sigmoid(-u)
+        g[lo] += c * sigmoid(-u)
+        curv = c if hessian == "pair_weight" else c * sigmoid(u) * sigmoid(-u)
+        h[hi] += curv
+        h[lo] += curv
+    return g, np.array([floor_hess(v) for v in h]) if floor else h
+
+
+def query_group_scale(grad, hess, offsets, hess_factor=1.0) -> tuple[np.ndarray, np.ndarray]:
+    """YetiRank's per-query scaling: each group's gradient and Hessian times 1 / H_g, H_g the
+    sum of its Hessians before the floor (1 when H_g = 0); each Hessian floored, scaled and
+    floored, then times ``hess_factor`` and floored."""
+    g = np.array(grad, dtype=np.float64)
+    h = np.array(hess, dtype=np.float64)
+    for start, end in group_ranges(offsets):
+        total = sum(h[start:end])
+        scale = 1.0 / total if total > 0 else 1.0
+        for i in range(start, end):
+            g[i] *= scale
+            h[i] = floor_hess(floor_hess(floor_hess(h[i]) * scale) * hess_factor)
+    return g, h
+
+
 # --------------------------------------------------------------------------- softmax
 def _log_softmax(values: list[float]) -> list[float]:
     mx = max(values)

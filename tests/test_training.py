@@ -52,7 +52,7 @@ def split_by_group(d: dict[str, np.ndarray], test_every: int = 4):
 
 RANKING = [br.pairwise_soft_zero_one, br.pairwise_logistic, br.softmax_ranking,
            br.PairwiseLogistic(lambda_weight="ndcg", k=10),
-           br.PairwiseSoftZeroOne(lambda_weight="ndcg")]
+           br.PairwiseSoftZeroOne(lambda_weight="ndcg"), br.yetirank]
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ ranking losses and RPS double the Hessian they hand over, XGBoost's own conventi
 One module per loss, named as its kernels in :mod:`boostrank._kernels` and their CUDA twins in
 :mod:`boostrank._cuda`: :mod:`~boostrank.objectives.pairwise`,
 :mod:`~boostrank.objectives.softmax`, :mod:`~boostrank.objectives.spearman` (soft Spearman and
-CombinedLoss) and :mod:`~boostrank.objectives.rps`; :mod:`~boostrank.objectives._base` holds
-what they share.
+CombinedLoss), :mod:`~boostrank.objectives.rps` and :mod:`~boostrank.objectives.yetirank`;
+:mod:`~boostrank.objectives._base` holds what they share.
 """
 
 from ._base import GROUP_SCALES as GROUP_SCALES
@@ -41,6 +41,7 @@ from .pairwise import PairwiseLogistic, PairwiseSoftZeroOne
 from .rps import RankedProbabilityScore
 from .softmax import SoftmaxRanking
 from .spearman import CombinedLoss, SoftSpearman
+from .yetirank import YetiRank
 
 __all__ = [
     "CombinedLoss",
@@ -50,4 +51,5 @@ __all__ = [
     "RankedProbabilityScore",
     "SoftSpearman",
     "SoftmaxRanking",
+    "YetiRank",
 ]

@@ -58,9 +58,10 @@ class Batch:
     #: labels/weights/valid/offsets are boostrank-owned copies kept for a host data set's
     #: lifetime (never mutated): the GPU may cache their device copies by array identity
     static: bool = False
-    #: Per-data-set derived arrays that depend only on labels, mask and groups (e.g. the
-    #: pairwise label order): shared by every round's batch of one DMatrix/Dataset, since
-    #: ``replace(static, scores=...)`` keeps the same dict.
+    #: Per-data-set values: derived arrays that depend only on labels, mask and groups (e.g.
+    #: the pairwise label order) and per-data-set state (YetiRank's round count): shared by
+    #: every round's batch of one DMatrix/Dataset, since ``replace(static, scores=...)``
+    #: keeps the same dict.
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
