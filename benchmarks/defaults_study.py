@@ -4,7 +4,7 @@
     python benchmarks/defaults_study.py spearman      # soft Spearman Hessian surrogates
     python benchmarks/defaults_study.py rps           # RPS Hessian surrogates
     python benchmarks/defaults_study.py hessian_factor  # XGBoost's doubled Hessian convention
-    python benchmarks/defaults_study.py score_unit    # soft Spearman's unit under XGBoost
+    python benchmarks/defaults_study.py score_unit    # soft Spearman's score units, XGBoost
     python benchmarks/defaults_study.py balance       # CombinedLoss: how hosts get the mix
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
@@ -12,8 +12,8 @@ fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR conven
 ``spearman``: chem97 with a seeded 20% of schools held out, mean per-school Spearman.
 ``rps``: wine quality, stratified 20% held out, RPS.  ``hessian_factor``: MQ2008 folds 1-5
 (ranking losses) and wine (RPS) with the Hessian handed over as is (1) or doubled.
-``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw or in
-units of tie_step * tau, and the validation curve of one split.  ``balance``: CombinedLoss with
+``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw
+(``score_unit=None``) or as "auto" reads them, and the validation curve of one split.  ``balance``: CombinedLoss with
 ``balance=None`` (the loss's derivatives) or "rows", against the built-in regression, on chem97
 (10 splits) and on generated eras (``make_eras``, 200 eras of 200 rows, the last 50 eras held
 out, 5 seeds), with paired differences.
@@ -92,7 +92,8 @@ def spearman(seeds: range = range(5)) -> None:
     x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
     contenders: list[tuple[str, Any]] = [
         ("regression (built-in)", None),
-        ("gauss_newton, tie_step=1e-3 (default)", br.SoftSpearman()),
+        ("gauss_newton, tie_step=None (default)", br.SoftSpearman()),
+        ("gauss_newton, tie_step=1e-3", br.SoftSpearman(tie_step=1e-3)),
         ("gauss_newton, tie_step=1e-2", br.SoftSpearman(tie_step=1e-2)),
         ("gauss_newton, tie_step=1e-1", br.SoftSpearman(tie_step=1e-1)),
         ("pair_magnitude", br.SoftSpearman(hessian="pair_magnitude")),
