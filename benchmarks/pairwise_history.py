@@ -48,7 +48,7 @@ def run(rev: str, repeats: int, scale: float) -> None:
     from boostrank._kernels import _earlier_pairwise as before  # type: ignore[attr-defined]
     from boostrank._kernels import pairwise as now
 
-    # kernels older than the fused host scaling lack its two trailing arguments
+    # kernels before the fifth session lack the trailing host-scaling arguments
     params = inspect.signature(before.pairwise_grad_hess_ordered.py_func).parameters
     extra_before = (False, 1.0) if "group_scale" in params else ()
     rng = np.random.default_rng(0)
