@@ -12,11 +12,11 @@ fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR conven
 ``spearman``: chem97 with a seeded 20% of schools held out, mean per-school Spearman.
 ``rps``: wine quality, stratified 20% held out, RPS.  ``hessian_factor``: MQ2008 folds 1-5
 (ranking losses) and wine (RPS) with the Hessian handed over as is (1) or doubled.
-``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw
-(``score_unit=None``) or as "auto" reads them, and the validation curve of one split.
-``balance``: CombinedLoss with ``balance=None`` (the loss's derivatives) or "rows", against the
-built-in regression, on chem97 (10 splits) and on generated eras (``make_eras``, 200 eras of
-200 rows, the last 50 eras held out, 5 seeds), with paired differences.
+``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw or in
+units of tie_step * tau, and the validation curve of one split.  ``balance``: CombinedLoss with
+``balance=None`` (the loss's derivatives) or "rows", against the built-in regression, on chem97
+(10 splits) and on generated eras (``make_eras``, 200 eras of 200 rows, the last 50 eras held
+out, 5 seeds), with paired differences.
 """
 
 from __future__ import annotations

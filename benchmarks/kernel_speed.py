@@ -335,7 +335,7 @@ def main() -> None:
                            args.repeats)
         rows.append(("W3", "rps", n3, t, f"{n3 / t / 1e6:.0f}e6 rows/s", ""))
         # the kernel alone into preallocated outputs (no first-touch page faults),
-        # vectorised exp (current) and libm exp (baseline), same process
+        # vectorised exp (now) and libm exp (before), same process
         w3, v3 = np.ones(n3), np.ones(n3, dtype=bool)
         g3, h3 = np.empty((n3, 10)), np.empty((n3, 10))
         kargs3 = (y3, w3, v3, 1.0, 0, g3, h3)
@@ -346,7 +346,7 @@ def main() -> None:
         rows.append(("W3", "rps: kernel, vectorised exp", n3, t_new,
                      f"{n3 / t_new / 1e6:.0f}e6 rows/s",
                      f"{t_old / t_new:.2f}x the libm kernel; CPU {c_new:.4f} s/call"))
-        rows.append(("W3", "rps: kernel, libm exp (baseline)", n3, t_old,
+        rows.append(("W3", "rps: kernel, libm exp (before)", n3, t_old,
                      f"{n3 / t_old / 1e6:.0f}e6 rows/s", f"CPU {c_old:.4f} s/call"))
         t_c, c_c = median_wall_cpu(lambda z: br.rps.grad_hess(y3, z),
                                    lambda: rng.normal(size=(n3, 10)), args.repeats)

@@ -38,7 +38,7 @@ class RankedProbabilityScore(Objective):
         ``XGBClassifier``), whose ``multi:softprob`` uses 2 p (1 - p) and whose defaults are set
         for it, and 1 under LightGBM (whose ``multiclass`` uses K / (K - 1) p (1 - p); doubling
         measured worse there).  Wine quality, default trees, 100 rounds, 5 splits
-        (RESULTS.md): XGBoost RPS 0.2798 -> 0.2736 (``multi:softprob`` 0.2746); LightGBM
+        (BENCHMARKS.md): XGBoost RPS 0.2798 -> 0.2736 (``multi:softprob`` 0.2746); LightGBM
         doubled 0.2799 vs 0.2691.
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
         the kernels run; the CUDA twins give the same values (docs/gpu.md).
