@@ -1,6 +1,6 @@
-"""The kernels as they were before issue 5's third pass (libm ``math.exp`` per row), kept
-only so ``kernel_speed.py`` can time them side by side with the package's kernels in one
-process.  Not part of the package; same arguments as the package's kernels."""
+"""The softmax ranking and RPS kernels with libm ``math.exp`` per row instead of the vectorised
+``exp_inplace``: the baseline ``kernel_speed.py`` times side by side with the package's kernels
+in one process.  Not part of the package; same arguments as the package's kernels."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
     python benchmarks/defaults_study.py spearman      # soft Spearman Hessian surrogates
     python benchmarks/defaults_study.py rps           # RPS Hessians against multi-class
     python benchmarks/defaults_study.py hessian_factor  # XGBoost's doubled Hessian convention
-    python benchmarks/defaults_study.py score_unit    # soft Spearman's unit under XGBoost
+    python benchmarks/defaults_study.py score_unit    # soft Spearman's score units, XGBoost
     python benchmarks/defaults_study.py balance       # CombinedLoss: how hosts get the mix
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
@@ -98,7 +98,8 @@ def spearman(seeds: range = range(5)) -> None:
     x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
     contenders: list[tuple[str, Any]] = [
         ("regression (built-in)", None),
-        ("gauss_newton, tie_step=1e-3 (default)", br.SoftSpearman()),
+        ("gauss_newton, tie_step=None (default)", br.SoftSpearman()),
+        ("gauss_newton, tie_step=1e-3", br.SoftSpearman(tie_step=1e-3)),
         ("gauss_newton, tie_step=1e-2", br.SoftSpearman(tie_step=1e-2)),
         ("gauss_newton, tie_step=1e-1", br.SoftSpearman(tie_step=1e-1)),
         ("pair_magnitude", br.SoftSpearman(hessian="pair_magnitude")),

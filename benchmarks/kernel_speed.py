@@ -10,7 +10,7 @@ Median of ``--repeats`` calls after a warm-up, a fresh score array each call (as
 pass).  The NumPy baseline loops over groups in Python with (n_g, n_g) matrices.  For each
 pairwise loss on W1 the two kernels are also timed alone, side by side: the label-ordered
 kernel the objectives use (``pairwise_grad_hess_ordered``) and the row-order one
-(``pairwise_grad_hess``, the code before issue 5's second pass), with process CPU time.
+(``pairwise_grad_hess``, kept as the baseline), with process CPU time.
 
 JAX baselines (only when ``jax`` imports; float64, ``jax.jit``, a NumPy array in and out as
 the hosts pass): the same loss written per group (W1, fixed group size 100) or per row (W3),
@@ -280,7 +280,7 @@ def main() -> None:
             t_ours[name] = t
             rows.append(("W1", name, n, t, f"{pairs / t / 1e9:.2f}e9 pairs/s",
                          "grad_hess: validation + kernel"))
-            # the kernels alone, label-ordered (now) and row-order (before), same process
+            # the kernels alone, label-ordered (current) and row-order (baseline), same process
             kargs = (y, w1, valid, offsets, 1.0, obj._loss_kind, obj.lambda_weight == "ndcg",
                      0, obj._hessians[obj.hessian])
             t_new, c_new = median_wall_cpu(lambda s, a=kargs: pairwise_grad_hess_ordered(
@@ -291,7 +291,7 @@ def main() -> None:
                          f"{pairs / t_new / 1e9:.2f}e9 pairs/s",
                          f"{t_old / t_new:.1f}x the row-order kernel; CPU {c_new:.4f} s/call"
                          f" = {2 * pairs / c_new / 1e9:.2f}e9 pairs/s on 2 free cores"))
-            rows.append(("W1", f"{name}: kernel, row order (before)", n, t_old,
+            rows.append(("W1", f"{name}: kernel, row order (baseline)", n, t_old,
                          f"{pairs / t_old / 1e9:.2f}e9 pairs/s",
                          f"CPU {c_old:.4f} s/call = {2 * pairs / c_old / 1e9:.2f}e9 pairs/s on "
                          "2 free cores"))
@@ -319,7 +319,7 @@ def main() -> None:
                         args.repeats)
         t_np = median_time(lambda s: numpy_softmax(y, s, sizes), scores, args.repeats)
         rows.append(("W1", "softmax_ranking", n, t, f"{n / t / 1e6:.0f}e6 rows/s", ""))
-        # the kernel alone, vectorised exp (now) and libm exp (before), same process
+        # the kernel alone, vectorised exp (current) and libm exp (baseline), same process
         kargs = (y, w1, valid, offsets, g_buf, h_buf)
         t_new, c_new = median_wall_cpu(lambda s: softmax_grad_hess(s, *kargs), scores,
                                        args.repeats)
@@ -328,7 +328,7 @@ def main() -> None:
         rows.append(("W1", "softmax_ranking: kernel, vectorised exp", n, t_new,
                      f"{n / t_new / 1e6:.0f}e6 rows/s",
                      f"{t_old / t_new:.2f}x the libm kernel; CPU {c_new:.4f} s/call"))
-        rows.append(("W1", "softmax_ranking: kernel, libm exp (before)", n, t_old,
+        rows.append(("W1", "softmax_ranking: kernel, libm exp (baseline)", n, t_old,
                      f"{n / t_old / 1e6:.0f}e6 rows/s", f"CPU {c_old:.4f} s/call"))
         rows.append(("W1", "NumPy softmax (gradient only)", n, t_np,
                      f"{n / t_np / 1e6:.0f}e6 rows/s", ""))

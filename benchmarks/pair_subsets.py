@@ -1,4 +1,4 @@
-"""Speed/quality trade-off of the opt-in pair subsets of the pairwise losses (issue 5).
+"""Speed/quality trade-off of the opt-in pair subsets of the pairwise losses.
 
     python benchmarks/pair_subsets.py [--data ohsumed_querylevelnorm,mq2008] [--folds 1 2 3]
                                       [--hosts lightgbm,xgboost]

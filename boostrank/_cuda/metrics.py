@@ -112,7 +112,7 @@ def _moment_terms(a: Any, b: Any, valid: Any, offsets: Any, average_ranks: bool,
 
 @cuda.jit(cache=True)
 def _centred_terms(first: Any, valid: Any, offsets: Any, moments: Any, out: Any) -> None:
-    """Row terms of the second pass: [da db, da^2, db^2] around the group means."""
+    """Row terms once the group means are known: [da db, da^2, db^2] around them."""
     i = cuda.grid(1)
     if i >= valid.size:
         return

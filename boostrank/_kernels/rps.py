@@ -60,7 +60,7 @@ HESS_GERSHGORIN = 2
 #: arrays for each of 1,000,000 rows, took most of a call) and rows per block: a block's
 #: softmax exponentials go through one vectorised ``exp_inplace`` call (libm's scalar ``exp``
 #: was most of a row's cost).  The O(K) recurrences stay per row: run across a block's rows
-#: in class-major scratch they measured no faster (BENCHMARKS.md, issue 5 third pass).
+#: in class-major scratch they measured no faster (BENCHMARKS.md, "Design decisions").
 CHUNK_ROWS = 2048
 BLOCK_ROWS = 64
 

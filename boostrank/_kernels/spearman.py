@@ -63,11 +63,11 @@ cost, and agrees with the exact kernel to rounding.
 5. The labels' soft ranks use the same routine (``spearman_label_ranks``); the objective
    caches them while labels, mask, groups and tau are unchanged.
 
-Accuracy (tests/test_spearman_windowed.py, BENCHMARKS.md): loss and Hessian within rtol 1e-9
-of the exact kernel, gradient within 1e-9 of the largest |gradient| (measured: ~1e-14).  The
-only dropped terms are saturated ones, each < e^-37.5 relative to an unsaturated term; a row
-all of whose pairs are saturated has a gradient of that size (~1e-17 of the others), which
-the windowed method returns as 0.
+Accuracy (tests/test_spearman_windowed.py; BENCHMARKS.md, "Soft Spearman: windowed and exact"):
+loss and Hessian within rtol 1e-9 of the exact kernel, gradient within 1e-9 of the largest
+|gradient| (measured: ~1e-14).  The only dropped terms are saturated ones, each < e^-37.5
+relative to an unsaturated term; a row all of whose pairs are saturated has a gradient of that
+size (~1e-17 of the others), which the windowed method returns as 0.
 """
 
 from __future__ import annotations
@@ -154,7 +154,8 @@ def _group_corr_parts(
 METHOD_EXACT = 0
 METHOD_WINDOWED = 1
 METHOD_AUTO = 2
-#: "auto" uses the windowed method for groups of more than this many rows (see BENCHMARKS.md).
+#: "auto" uses the windowed method for groups of more than this many rows, where it is faster
+#: (BENCHMARKS.md, "Soft Spearman: windowed and exact").
 AUTO_MIN_ROWS = 16
 #: |u| beyond which the windowed method takes sigma(u) as exactly 1 (u > 0) or 0 and sigma'(u)
 #: as 0: e^-37.5 = 5.2e-17 < 2^-54, below half the rounding unit of 1.

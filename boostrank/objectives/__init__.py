@@ -15,7 +15,7 @@ Hessian diagonal the objective uses; both have ``y_pred``'s shape.  The host lib
 exactly these arrays, except that under ``xgb.train`` the ranking losses (pairwise, softmax)
 multiply each group's gradient and Hessian by the constant log2(1 + S_g) / S_g,
 S_g = sum |grad| over the group, as the hosts' built-in LambdaMART does
-(``group_scale="auto"``, the default; see :func:`lambdarank_group_scale` and BENCHMARKS.md for
+(``group_scale="auto"``, the default; see :func:`lambdarank_group_scale` and docs/hosts.md for
 the measurements behind it), and that under XGBoost (``xgb.train`` and its sklearn API) the
 ranking losses and RPS double the Hessian they hand over, XGBoost's own convention
 (``hessian_factor="auto"``; see :class:`PairwiseSoftZeroOne`).

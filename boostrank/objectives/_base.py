@@ -332,7 +332,7 @@ class Objective:
 
 
 
-#: "auto": "lambdarank" under ``xgb.train``, none elsewhere.  Measured (BENCHMARKS.md, 5 folds
+#: "auto": "lambdarank" under ``xgb.train``, none elsewhere.  Measured (RESULTS.md, 5 folds
 #: of MQ2008 and OHSUMED): the normalisation helped XGBoost in 8 of 10 (objective, data set)
 #: pairs and hurt LightGBM in 7 of 10.  The sklearn APIs pass groups only to LGBMRanker.
 GROUP_SCALES = ("auto", "lambdarank", None)

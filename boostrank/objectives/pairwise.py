@@ -183,7 +183,7 @@ class PairwiseSoftZeroOne(_Pairwise):
     group_scale : "auto" (default), "lambdarank" or None.  What the host receives is
         ``grad_hess`` times log2(1 + S_g) / S_g per group (S_g = sum |grad|), the per-query
         normalisation of the hosts' LambdaMART, under "lambdarank"; "auto" applies it under
-        ``xgb.train`` only, where it measured better (BENCHMARKS.md).  It does not change a
+        ``xgb.train`` only, where it measured better (docs/hosts.md).  It does not change a
         group's Newton step, only how much each group weighs in the trees.
     hessian_factor : "auto" (default) or a positive number: the host's Hessian (after
         ``group_scale``) is multiplied by it.  "auto" is 2 under XGBoost (``xgb.train`` and
@@ -196,7 +196,7 @@ class PairwiseSoftZeroOne(_Pairwise):
         softmax), so H <= 2 diag(H) and the doubled diagonal Newton step never overshoots the
         quadratic model (Gershgorin).  LightGBM keeps 1: its ``multiclass`` uses
         K / (K - 1) p (1 - p), and doubling measured worse there for RPS.  Measured
-        (BENCHMARKS.md, ``defaults_study.py hessian_factor``: default trees, 100 rounds,
+        (RESULTS.md, ``defaults_study.py hessian_factor``: default trees, 100 rounds,
         MQ2008 folds 1-5): better under XGBoost for all five ranking objectives on the
         5-fold mean.  ``grad_hess`` is not affected;
         1.0 hands every host exactly its arrays (after ``group_scale``).
@@ -213,7 +213,7 @@ class PairwiseSoftZeroOne(_Pairwise):
         loss over all pairs.  O(n_g n) per group.  Not together with ``truncation_level``.
     seed : int >= 0, the seed of the pair draws (default 0).
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
-        the kernels run; the CUDA twins give the same values (README, "On the GPU").
+        the kernels run; the CUDA twins give the same values (docs/gpu.md).
 
     Gradient per pair, u = (s_i - s_j)/T, c = w_i lambda_ij: dl/ds_i = -c q / T = -dl/ds_j.
     Cost O(sum_g n_g^2) time (with all pairs; label order cached per data set, one division

@@ -78,7 +78,7 @@ class RankedProbabilityScore(Objective):
         LightGBM stays 0.004 behind; no single factor wins on both wine and ``make_ordinal``
         there.)
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
-        the kernels run; the CUDA twins give the same values (README, "On the GPU").
+        the kernels run; the CUDA twins give the same values (docs/gpu.md).
 
     Examples
     --------

@@ -87,8 +87,8 @@ class SoftSpearman(Objective):
         faster, "exact" below.  Details: :mod:`boostrank._kernels.spearman`; timings
         (400 eras of 5,000 rows: ~5 CPU minutes -> ~0.7 CPU seconds per call): BENCHMARKS.md.
     device : "cpu" (default), "cuda" or "auto" (the GPU when numba-cuda finds one): where
-        the kernels run; the GPU evaluates every pair, ``method`` applies to the CPU (README,
-        "On the GPU").
+        the kernels run; the GPU evaluates every pair, ``method`` applies to the CPU
+        (docs/gpu.md).
 
     Cost "exact": O(sum_g n_g^2) time; "windowed": see ``method``; O(n) memory.
 
@@ -275,10 +275,10 @@ class CombinedLoss(SoftSpearman):
         Hessian sum to the group's weight, so that XGBoost's absolute ``lambda`` and
         ``min_child_weight`` mean what they mean for ``reg:squarederror``: with beta = 0 the
         hosts receive exactly their own squared-error gradient w (s - y) and Hessian w.
-        Measured on chem97 (BENCHMARKS.md, RESULTS.md), mean per-school Spearman, XGBoost /
-        LightGBM: 100 rounds, 10 splits, 0.5856 / 0.6031 against 0.5760 / 0.5928 with None and
-        0.5854 / 0.6011 for the built-in regression; with early stopping (5 folds) 0.6016 /
-        0.6065 against regression's 0.6007 / 0.6020.
+        Measured on chem97 (RESULTS.md, "CombinedLoss: balance"), mean per-school Spearman,
+        XGBoost / LightGBM: 100 rounds, 10 splits, 0.5856 / 0.6031 against 0.5760 / 0.5928
+        with None and 0.5854 / 0.6011 for the built-in regression; with early stopping
+        (5 folds) 0.6016 / 0.6065 against regression's 0.6007 / 0.6020.
     tie_step : as in :class:`SoftSpearman`, but 1e-3 by default (measured better here than
         None: the MSE term anchors the scale, docs/spearman.md).
     score_unit : "auto" (default): the Spearman term's margins are read in units of
