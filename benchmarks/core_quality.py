@@ -141,7 +141,8 @@ TASKS: dict[str, tuple[str, bool, Callable[[], Iterator[Split]], Callable[..., f
     "mq2008": ("NDCG@10", True, mq2008_splits, ndcg_score, None,
                {"xgboost": "rank:ndcg", "lightgbm": "lambdarank"},
                [("softmax_ranking", br.softmax_ranking),
-                ("pairwise_soft_zero_one", br.pairwise_soft_zero_one)]),
+                ("pairwise_soft_zero_one", br.pairwise_soft_zero_one),
+                ("yetirank", br.yetirank)]),
 }
 
 

@@ -267,8 +267,10 @@ def test_objectives_and_metrics_pickle_across_processes(client, ranking):
     obj(s.astype(np.float32), xgb.DMatrix(df[FEATS], y, group=g))  # fill the private cache
     metric = br.NDCG(k=5)
     grad, value = client.submit(_remote_grad_and_metric, obj, metric, y, s, g).result()
-    np.testing.assert_array_equal(grad, obj.grad_hess(y, s, group=g)[0])
-    assert value == metric.score(y, s, group=g)
+    # to rounding, not bit for bit: a kernel compiled in one process and the same kernel
+    # loaded from Numba's on-disk cache in another can round the last bit differently
+    np.testing.assert_allclose(grad, obj.grad_hess(y, s, group=g)[0], rtol=1e-12, atol=1e-15)
+    assert value == pytest.approx(metric.score(y, s, group=g), rel=1e-12)
 
 
 def test_metric_sums_combine_shares_of_whole_groups_exactly():

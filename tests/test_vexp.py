@@ -89,9 +89,12 @@ def test_rps_kernel_against_reference(spread: float) -> None:
     z[5::13, 3] = z[5::13].max(axis=1) - 745.0  # one class near the underflow edge
     y = rng.integers(0, k_cls, n).astype(np.float64)
     w = rng.random(n)
-    grad, hess = br.rps.grad_hess(y, z, weight=w)
+    grad, hess = br.RankedProbabilityScore(hessian="gauss_newton").grad_hess(y, z, weight=w)
     g_ref = _rps_grad_reference(z, y, w)
     h_ref = ref.rps_hess_gauss_newton(z, y, w)
+    # the default Hessian, the Gershgorin bound, from the same kernel pass
+    assert_allclose(br.rps.grad_hess(y, z, weight=w)[1], ref.rps_hess_gershgorin(z, y, w),
+                    rtol=1e-11)
     # the gradient 2 w p_c (E_c - S) is a difference of terms up to K - 1 in size: rounding
     # of order eps (K - 1) 2 w p_c, whatever the row's exponentials
     p = np.array([ref.softmax_row(list(row)) for row in z])
