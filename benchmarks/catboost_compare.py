@@ -78,6 +78,7 @@ def boostrank_objectives(extended: bool) -> list[tuple[str, Callable[[], Any]]]:
         ("pairwise_logistic(ndcg)", lambda: br.PairwiseLogistic(lambda_weight="ndcg")),
         ("softmax_ranking", lambda: br.SoftmaxRanking()),
         ("yetirank", lambda: br.YetiRank()),
+        ("pairwise_squared_hinge", lambda: br.PairwiseSquaredHinge()),
     ]
     if extended:
         objs += [
@@ -89,6 +90,10 @@ def boostrank_objectives(extended: bool) -> list[tuple[str, Callable[[], Any]]]:
             ("yetirank(group_scale=None)", lambda: br.YetiRank(group_scale=None)),
             ("yetirank(seed=1)", lambda: br.YetiRank(seed=1)),
             ("yetirank(seed=2)", lambda: br.YetiRank(seed=2)),
+            ("pairwise_squared_hinge(hessian=upper_bound)",
+             lambda: br.PairwiseSquaredHinge(hessian="upper_bound")),
+            ("pairwise_squared_hinge(ndcg)",
+             lambda: br.PairwiseSquaredHinge(lambda_weight="ndcg")),
         ]
     return objs
 

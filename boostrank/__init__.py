@@ -30,6 +30,7 @@ from .objectives import (
     Objective,
     PairwiseLogistic,
     PairwiseSoftZeroOne,
+    PairwiseSquaredHinge,
     RankedProbabilityScore,
     SoftmaxRanking,
     SoftSpearman,
@@ -69,6 +70,7 @@ def __dir__() -> list[str]:
 
 pairwise_soft_zero_one = PairwiseSoftZeroOne()
 pairwise_logistic = PairwiseLogistic()
+pairwise_squared_hinge = PairwiseSquaredHinge()
 softmax_ranking = SoftmaxRanking()
 soft_spearman = SoftSpearman()
 combined_loss = CombinedLoss()
@@ -88,6 +90,7 @@ __all__ = [
     "PairwiseAccuracy",
     "PairwiseLogistic",
     "PairwiseSoftZeroOne",
+    "PairwiseSquaredHinge",
     "PearsonMetric",
     "RPSMetric",
     "RankedProbabilityScore",
@@ -103,6 +106,7 @@ __all__ = [
     "pairwise_accuracy",
     "pairwise_logistic",
     "pairwise_soft_zero_one",
+    "pairwise_squared_hinge",
     "plotting",
     "predict_proba",
     "rps",

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._config import launch
-from ._kernels import metrics, pairwise, rps, scaling, softmax, spearman, yetirank
+from ._kernels import hinge, metrics, pairwise, rps, scaling, softmax, spearman, yetirank
 from ._validation import as_f64, check_choice
 
 DEVICES = ("cpu", "cuda", "auto")
@@ -37,8 +37,8 @@ class CPU:
     """The Numba CPU kernels, parallel over groups."""
 
     name = "cpu"
-    kernels = SimpleNamespace(pairwise=pairwise, softmax=softmax, spearman=spearman, rps=rps,
-                              scaling=scaling, metrics=metrics, yetirank=yetirank)
+    kernels = SimpleNamespace(hinge=hinge, pairwise=pairwise, softmax=softmax, spearman=spearman,
+                              rps=rps, scaling=scaling, metrics=metrics, yetirank=yetirank)
 
     @staticmethod
     def run(kernel: Any, *args: Any) -> Any:

@@ -146,6 +146,9 @@ REGISTRY = [
     pytest.param(br.RankedProbabilityScore(hessian="gauss_newton"), id="rps-gn"),
     pytest.param(br.RankedProbabilityScore(normalize=True, hessian="exact"),
                  id="rps-normalized-exacthess"),
+    pytest.param(br.PairwiseSquaredHinge(), id="hinge"),
+    pytest.param(br.PairwiseSquaredHinge(margin=0.5, lambda_weight="ndcg", k=3,
+                                         hessian="upper_bound"), id="hinge-m0.5-ndcg@3-bound"),
     pytest.param(br.YetiRank(), id="yetirank"),
     pytest.param(br.YetiRank(permutations=3, decay=0.8, weights="ndcg", hessian="logistic",
                              seed=7), id="yetirank-ndcg-logistic"),
@@ -170,10 +173,14 @@ def is_yetirank(obj: Any) -> bool:
     return isinstance(obj, br.YetiRank)
 
 
+def is_hinge(obj: Any) -> bool:
+    return isinstance(obj, br.PairwiseSquaredHinge)
+
+
 def row_unreduced(obj: Any) -> bool:
-    """Pairwise, YetiRank and RPS: reduction="none" is per row, "mean" divides by the rows
-    passed."""
-    return is_pairwise(obj) or is_yetirank(obj) or is_rps(obj)
+    """Pairwise (squared hinge included), YetiRank and RPS: reduction="none" is per row,
+    "mean" divides by the rows passed."""
+    return is_pairwise(obj) or is_hinge(obj) or is_yetirank(obj) or is_rps(obj)
 
 
 def counts_rounds(obj: Any) -> bool:
@@ -226,6 +233,8 @@ def ref_parts(obj: Any, y, s, offsets, w=None, where=None) -> np.ndarray:
         return ref.softmax_groups(s, y, offsets, w, where)
     if is_yetirank(obj):
         return ref.yetirank_rows(s, y, offsets, w, where, **yetirank_options(obj))
+    if is_hinge(obj):
+        return ref.squared_hinge_rows(s, y, offsets, w, where, **hinge_options(obj))
     kind = "soft_zero_one" if isinstance(obj, br.PairwiseSoftZeroOne) else "logistic"
     return ref.pairwise_rows(s, y, offsets, w, where, kind=kind, temperature=obj.temperature,
                              ndcg=obj.lambda_weight == "ndcg", k=obj.k)
@@ -235,6 +244,11 @@ def yetirank_options(obj: Any, rnd: int = 0) -> dict[str, Any]:
     """The reference's keyword arguments for a YetiRank object's pairs at round ``rnd``."""
     return {"permutations": obj.permutations, "decay": obj.decay, "weights_kind": obj.weights,
             "seed": obj.seed, "rnd": rnd}
+
+
+def hinge_options(obj: Any) -> dict[str, Any]:
+    """The reference's keyword arguments for a PairwiseSquaredHinge object."""
+    return {"margin": obj.margin, "ndcg": obj.lambda_weight == "ndcg", "k": obj.k}
 
 
 def ref_loss(obj: Any, y, s, offsets, w=None, where=None, reduction="mean"):
@@ -265,6 +279,9 @@ def ref_hess(obj: Any, y, s, offsets, w=None, where=None) -> np.ndarray:
     if is_yetirank(obj):
         return ref.yetirank_grad_hess(s, y, offsets, w, where, hessian=obj.hessian,
                                       **yetirank_options(obj))[1]
+    if is_hinge(obj):
+        return ref.squared_hinge_grad_hess(s, y, offsets, w, where, hessian=obj.hessian,
+                                           **hinge_options(obj))[1]
     kind = "soft_zero_one" if isinstance(obj, br.PairwiseSoftZeroOne) else "logistic"
     return ref.pairwise_hess(s, y, offsets, w, where, kind=kind, temperature=obj.temperature,
                              ndcg=obj.lambda_weight == "ndcg", k=obj.k, hessian=obj.hessian)

@@ -19,6 +19,7 @@ from numba.cuda import dispatcher
 from boostrank._cuda import (
     _common,
     backend,
+    hinge,
     metrics,
     pairwise,
     rps,
@@ -48,6 +49,8 @@ KERNELS = [
     (pairwise._grad_hess_rows, (*ROWS, FLT, INT, BOOL, INT, INT, B1, F1, I1, F1, F1, F1, F1,
                                 F1)),
     (pairwise._loss_rows, (*ROWS, FLT, INT, BOOL, INT, B1, F1, I1, F1, F1, F1, F1)),
+    (hinge._grad_hess_rows, (*ROWS, FLT, BOOL, INT, F1, F1, F1, F1, F1)),
+    (hinge._loss_rows, (*ROWS, FLT, BOOL, F1, F1, F1, F1)),
     (softmax._grad_hess_groups, (*ROWS, F1, F1)),
     (softmax._loss_groups, (*ROWS, F1)),
     (rps._loss_rows, (F2, F1, F1, B1, FLT, F1)),
@@ -84,7 +87,7 @@ def kernels_in_package() -> set[str]:
     """Every CUDA kernel (not device function, not CPU function) defined in the boostrank._cuda
     modules."""
     found = set()
-    for module in (_common, backend, metrics, pairwise, rps, scaling, softmax, spearman,
+    for module in (_common, backend, hinge, metrics, pairwise, rps, scaling, softmax, spearman,
                    transfer, yetirank):
         for value in vars(module).values():
             options = getattr(value, "targetoptions", None)

@@ -131,6 +131,37 @@ def pairwise_hess(scores, labels, offsets, weights=None, where=None, *, kind="so
     return np.array([floor_hess(v) for v in h])
 
 
+# --------------------------------------------------------------------------- squared hinge
+def squared_hinge_rows(scores, labels, offsets, weights=None, where=None, *, margin=1.0,
+                       ndcg=False, k=None) -> np.ndarray:
+    """Per row i: sum over pairs where i is the preferred item of c_ij max(0, m - d_ij)^2,
+    d_ij = s_i - s_j."""
+    s, y, off, w, m = _prep(scores, labels, offsets, weights, where)
+    out = np.zeros(y.shape[0])
+    for i, _j, c, d in _pairs(s, y, off, w, m, 1.0, ndcg, k):
+        out[i] += c * max(0.0, margin - d) ** 2
+    return out
+
+
+def squared_hinge_grad_hess(scores, labels, offsets, weights=None, where=None, *, margin=1.0,
+                            ndcg=False, k=None,
+                            hessian="exact") -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of the summed loss, and the documented Hessian: per pair 2 c if d < m
+    (hessian="exact") or always ("upper_bound"), on both rows; floored."""
+    s, y, off, w, m = _prep(scores, labels, offsets, weights, where)
+    g = np.zeros(y.shape[0])
+    h = np.zeros(y.shape[0])
+    for i, j, c, d in _pairs(s, y, off, w, m, 1.0, ndcg, k):
+        slack = margin - d
+        if slack > 0:
+            g[i] -= 2.0 * c * slack
+            g[j] += 2.0 * c * slack
+        if slack > 0 or hessian == "upper_bound":
+            h[i] += 2.0 * c
+            h[j] += 2.0 * c
+    return g, np.array([floor_hess(v) for v in h])
+
+
 # --------------------------------------------------------------------------- YetiRank
 _MASK64 = (1 << 64) - 1
 

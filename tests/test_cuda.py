@@ -74,8 +74,9 @@ def test_objective_twin_agrees_with_cpu(obj: Any) -> None:
 
 
 @pytest.mark.parametrize("obj", [br.PairwiseLogistic(lambda_weight="ndcg", k=2),
-                                 br.SoftSpearman(regularization_strength=0.1, method="exact")],
-                         ids=["logistic-ndcg@2", "spearman"])
+                                 br.SoftSpearman(regularization_strength=0.1, method="exact"),
+                                 br.PairwiseSquaredHinge(lambda_weight="ndcg", k=2)],
+                         ids=["logistic-ndcg@2", "spearman", "hinge-ndcg@2"])
 def test_objective_twin_on_ties_and_constant_start(obj: Any) -> None:
     """All-equal scores (a host's first round) and heavy ties."""
     d = make_data(5, SIZES)

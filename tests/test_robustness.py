@@ -763,6 +763,8 @@ EXTREME_OBJECTIVES = [
       for t in (1e-8, 1e8)
       for opts in ({}, {"lambda_weight": "ndcg", "k": 3})),
     br.PairwiseSoftZeroOne(temperature=1e-8, hessian="exact"),
+    *(br.PairwiseSquaredHinge(margin=m, **opts)
+      for m in (1e-8, 1e8) for opts in ({}, {"lambda_weight": "ndcg", "k": 3})),
     *(br.SoftSpearman(regularization_strength=t, hessian=h)
       for t in (1e-8, 1e8) for h in ("gauss_newton", "pair_magnitude")),
     br.CombinedLoss(regularization_strength=1e-8),

@@ -52,7 +52,9 @@ def split_by_group(d: dict[str, np.ndarray], test_every: int = 4):
 
 RANKING = [br.pairwise_soft_zero_one, br.pairwise_logistic, br.softmax_ranking,
            br.PairwiseLogistic(lambda_weight="ndcg", k=10),
-           br.PairwiseSoftZeroOne(lambda_weight="ndcg"), br.yetirank]
+           br.PairwiseSoftZeroOne(lambda_weight="ndcg"), br.yetirank,
+           br.pairwise_squared_hinge, br.PairwiseSquaredHinge(lambda_weight="ndcg",
+                                                              hessian="upper_bound")]
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from numba import cuda
 from numba.core import config
 
 from .._validation import as_f64
-from . import metrics, pairwise, rps, scaling, softmax, spearman, yetirank
+from . import hinge, metrics, pairwise, rps, scaling, softmax, spearman, yetirank
 from ._common import derived, on_rows, workspace
 from .transfer import Uploader
 
@@ -71,8 +71,8 @@ class GPU:
 
     name = "cuda"
     derived = staticmethod(derived)
-    kernels = SimpleNamespace(pairwise=pairwise, softmax=softmax, spearman=spearman, rps=rps,
-                              scaling=scaling, metrics=metrics, yetirank=yetirank)
+    kernels = SimpleNamespace(hinge=hinge, pairwise=pairwise, softmax=softmax, spearman=spearman,
+                              rps=rps, scaling=scaling, metrics=metrics, yetirank=yetirank)
     #: numba's simulator (NUMBA_ENABLE_CUDASIM=1) has no __cuda_array_interface__.
     simulated = bool(getattr(config, "ENABLE_CUDASIM", False))
 

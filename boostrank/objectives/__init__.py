@@ -22,6 +22,7 @@ ranking losses and RPS double the Hessian they hand over, XGBoost's own conventi
 
 One module per loss, named as its kernels in :mod:`boostrank._kernels` and their CUDA twins in
 :mod:`boostrank._cuda`: :mod:`~boostrank.objectives.pairwise`,
+:mod:`~boostrank.objectives.hinge` (the pairwise squared hinge),
 :mod:`~boostrank.objectives.softmax`, :mod:`~boostrank.objectives.spearman` (soft Spearman and
 CombinedLoss), :mod:`~boostrank.objectives.rps` and :mod:`~boostrank.objectives.yetirank`;
 :mod:`~boostrank.objectives._base` holds what they share.
@@ -37,6 +38,7 @@ from ._base import Objective
 from ._base import check_hessian_factor as check_hessian_factor
 from ._base import host_hessian_factor as host_hessian_factor
 from ._base import lambdarank_group_scale as lambdarank_group_scale
+from .hinge import PairwiseSquaredHinge
 from .pairwise import PairwiseLogistic, PairwiseSoftZeroOne
 from .rps import RankedProbabilityScore
 from .softmax import SoftmaxRanking
@@ -48,6 +50,7 @@ __all__ = [
     "Objective",
     "PairwiseLogistic",
     "PairwiseSoftZeroOne",
+    "PairwiseSquaredHinge",
     "RankedProbabilityScore",
     "SoftSpearman",
     "SoftmaxRanking",

@@ -24,6 +24,15 @@ _SAMPLING_ON_GPU = (
 _NO_ORDER = np.empty(0, dtype=np.int64)
 
 
+def check_gain_labels(labels: F64, valid: B1) -> None:
+    """NDCG lambda weights use the gain 2^y - 1: the valid labels must be <= 31."""
+    if valid.any() and labels[valid].max() > 31:
+        raise ValueError(
+            f"`y_true` has relevance labels up to {labels[valid].max()}; NDCG lambda weights "
+            "use the gain 2^y - 1 and need labels <= 31. Rescale the labels to grades."
+        )
+
+
 class _Pairwise(_Ranking):
     unreduced = "row"
     quadratic = True
@@ -74,11 +83,8 @@ class _Pairwise(_Ranking):
                                     tuple(self._hessians))
 
     def _check_labels(self, labels: F64, valid: B1) -> None:
-        if self.lambda_weight == "ndcg" and valid.any() and labels[valid].max() > 31:
-            raise ValueError(
-                f"`y_true` has relevance labels up to {labels[valid].max()}; NDCG lambda weights "
-                "use the gain 2^y - 1 and need labels <= 31. Rescale the labels to grades."
-            )
+        if self.lambda_weight == "ndcg":
+            check_gain_labels(labels, valid)
 
     def _args(self, b: Batch, xp: Any) -> tuple[Any, ...]:
         d = xp.batch(b)
