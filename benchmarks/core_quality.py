@@ -87,6 +87,9 @@ def mq2008_splits() -> Iterator[Split]:
 
 
 # --------------------------------------------------------------------------- fitting
+THREADS = 2  # --threads
+
+
 def fit_predict(host: str, objective: Any, split: Split, rounds: int, grouped: bool,
                 n_classes: int | None) -> np.ndarray:
     """Train on the split's training part and return raw margins on its test part.
@@ -96,7 +99,7 @@ def fit_predict(host: str, objective: Any, split: Split, rounds: int, grouped: b
     extra: dict[str, Any] = {} if n_classes is None else {"num_class": n_classes}
     group = sizes if grouped else None
     if host == "xgboost":
-        params: dict[str, Any] = {"nthread": 2, "seed": 0, **extra}
+        params: dict[str, Any] = {"nthread": THREADS, "seed": 0, **extra}
         obj = None
         if isinstance(objective, str):
             params["objective"] = objective
@@ -105,7 +108,7 @@ def fit_predict(host: str, objective: Any, split: Split, rounds: int, grouped: b
             obj = objective
         bst = xgb.train(params, xgb.DMatrix(x, y, group=group), rounds, obj=obj)
         return np.asarray(bst.predict(xgb.DMatrix(xt), output_margin=True))
-    params = {"objective": objective, "verbose": -1, "num_threads": 2, "seed": 0, **extra}
+    params = {"objective": objective, "verbose": -1, "num_threads": THREADS, "seed": 0, **extra}
     model = lgb.train(params, lgb.Dataset(x, y, group=group), rounds)
     return np.asarray(model.predict(xt, raw_score=True))
 
@@ -156,6 +159,7 @@ def run_task(name: str, rounds: int) -> list[str]:
                 for s in data]
         rows.append(f"| {name} | {label} | {host} | {builtins[host]} | {np.mean(base):.4f} "
                     "| | | |")
+        print(rows[-1], flush=True)
         for obj_name, obj in ours:
             t0 = time.perf_counter()
             vals = [score(s, fit_predict(host, obj, s, rounds, True, n_classes)) for s in data]
@@ -164,7 +168,7 @@ def run_task(name: str, rounds: int) -> list[str]:
             rows.append(f"| {name} | {label} | {host} | {obj_name} | {np.mean(vals):.4f} "
                         f"| {diff.mean():+.4f} | {t:+.1f} | {(diff > 0).sum()} of "
                         f"{diff.size} |")
-            print(f"  {name} {host} {obj_name}: {time.perf_counter() - t0:.0f} s", flush=True)
+            print(f"{rows[-1]}  ({time.perf_counter() - t0:.0f} s)", flush=True)
     return rows
 
 
@@ -173,12 +177,18 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=100)
     ap.add_argument("--only", default=",".join(TASKS), help="comma-separated tasks")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads per fit (1 avoids the hosts' OpenMP threads spinning against "
+                         "other jobs on a shared machine; results agree to noise)")
     ap.add_argument("--write", action="store_true",
                     help=f"replace the table between {BEGIN} and {END} in RESULTS.md")
     args = ap.parse_args()
+    global THREADS
+    THREADS = args.threads
     header = [f"`python benchmarks/core_quality.py` ({time.strftime('%Y-%m-%d')}; "
               f"boostrank {br.__version__}, xgboost {xgb.__version__}, "
-              f"lightgbm {lgb.__version__}; {args.rounds} rounds, default trees, 5 splits "
+              f"lightgbm {lgb.__version__}; {args.rounds} rounds, default trees, "
+              f"{args.threads} thread(s) per fit, 5 splits "
               "each; difference = boostrank minus built-in, sign flipped for RPS so that "
               "positive is better)", "",
               "| task | metric | host | objective | mean | difference | t | better on |",

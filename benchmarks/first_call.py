@@ -45,6 +45,7 @@ CASES: dict[str, tuple[str, str]] = {
     "rps": ("br.rps", ""),
     "softmax_ranking": ("br.softmax_ranking", ""),
     "yetirank": ("br.yetirank", ""),
+    "pairwise_squared_hinge": ("br.pairwise_squared_hinge", ""),
     "xgb.train pairwise_soft_zero_one": ("br.pairwise_soft_zero_one", "xgb"),
     "lgb.train pairwise_logistic(ndcg)": ("br.PairwiseLogistic(lambda_weight='ndcg')", "lgb"),
     "xgb.train soft_spearman": ("br.soft_spearman", "xgb"),
