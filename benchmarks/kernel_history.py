@@ -47,8 +47,11 @@ CASES = [
     ("W2", "soft_spearman (windowed)", "br.soft_spearman", False),
     ("W2s", "soft_spearman (exact)", "br.SoftSpearman(method='exact')", False),
     ("W2s", "combined_loss, host (xgb.train)", "br.combined_loss", True),
-    ("W3", "rps (C order)", "br.rps", False),
-    ("W3", "rps (Fortran order, LightGBM)", "br.rps", False),
+    # the Hessian of the earlier default (the default is now the Gershgorin bound: docs/rps.md)
+    ("W3", "rps(hessian='gauss_newton') (C order)",
+     "br.RankedProbabilityScore(hessian='gauss_newton')", False),
+    ("W3", "rps(hessian='gauss_newton') (Fortran order, LightGBM)",
+     "br.RankedProbabilityScore(hessian='gauss_newton')", False),
     ("W4", "pairwise_logistic", "br.pairwise_logistic", False),
     ("W4", "pairwise_logistic(truncation_level=30)",
      "br.PairwiseLogistic(truncation_level=30)", False),

@@ -41,6 +41,7 @@ import numpy as np
 
 from .._config import HESSIAN_FLOOR, PARALLEL, SERIAL
 from ._math import ndcg_gain, softplus_neg
+from ._sort import radix_argsort
 from .scaling import host_hessian, scale_group_inplace
 
 #: Pair weights: CatBoost's YetiRank ("classic") or |Delta NDCG| of the swap ("ndcg").
@@ -81,10 +82,10 @@ def uniform_draw(seed: int, rnd: int, group: int, perm: int, position: int) -> f
 @nb.njit(**SERIAL)
 def _inverse_ideal_dcg(y: np.ndarray, m: int) -> float:
     """1 / IDCG of the group's labels y[:m] (whole list, gain 2^y - 1); 0 when IDCG is 0."""
-    ideal = np.sort(y[:m])
+    ideal = radix_argsort(y[:m])  # ascending
     idcg = 0.0
     for r in range(m):
-        idcg += ndcg_gain(ideal[m - 1 - r]) / math.log2(r + 2.0)
+        idcg += ndcg_gain(y[ideal[m - 1 - r]]) / math.log2(r + 2.0)
     return 1.0 / idcg if idcg > 0.0 else 0.0
 
 
@@ -104,7 +105,7 @@ def neighbour_pairs(s: np.ndarray, y: np.ndarray, w: np.ndarray, pos: np.ndarray
         for t in range(m):
             u = uniform_draw(seed, rnd, group, p, pos[t])
             neg_z[t] = -(s[t] + math.log(u / (1.0 - u)))  # + standard logistic noise
-        order = np.argsort(neg_z, kind="mergesort")  # stable: equal z by position
+        order = radix_argsort(neg_z)  # stable: equal z by position
         for k in range(m - 1):
             a = order[k]
             b = order[k + 1]
