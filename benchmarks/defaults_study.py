@@ -6,6 +6,7 @@
     python benchmarks/defaults_study.py hessian_factor  # XGBoost's doubled Hessian convention
     python benchmarks/defaults_study.py score_unit    # soft Spearman's score units, XGBoost
     python benchmarks/defaults_study.py balance       # CombinedLoss: how hosts get the mix
+    python benchmarks/defaults_study.py spearman_lightgbm  # soft Spearman's LightGBM factor
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
@@ -21,7 +22,10 @@ times 7/12 (LightGBM's "auto" for 7 classes), 1 (XGBoost's) or 2.
 units of tie_step * tau, and the validation curve of one split.  ``balance``: CombinedLoss with
 ``balance=None`` (the loss's derivatives) or "rows", against the built-in regression, on chem97
 (10 splits) and on generated eras (``make_eras``, 200 eras of 200 rows, the last 50 eras held
-out, 5 seeds), with paired differences.
+out, 5 seeds), with paired differences.  ``spearman_lightgbm``: soft Spearman's Hessian factor
+under LightGBM (1, 0.7, 0.5) against regression on validation data only: seeds 5..9 of the
+generated eras of ``balance`` and of core_quality.py (whose own splits use seeds 0..4), and
+chem97 school splits 5..9 (core_quality.py uses 0..4).
 """
 
 from __future__ import annotations
@@ -283,11 +287,46 @@ def balance() -> None:
     paired_table(results, "regression")
 
 
+def spearman_lightgbm() -> None:
+    def era_splits(n_eras: int, size: int, n_train: int, seed: int) -> tuple[Any, ...]:
+        e = make_eras(n_eras=n_eras, era_size=size, seed=seed)
+        cut = int(e["group"][:n_train].sum())
+        return (e["X"][:cut], e["y"][:cut], e["group"][:n_train], e["X"][cut:], e["y"][cut:],
+                e["group"][n_train:])
+
+    d = load("chem97")
+    x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
+    chem = []
+    for seed in range(5, 10):
+        test = split_groups(sizes, 0.2, seed)
+        chem.append((x[~test], y[~test], sizes_of(qid[~test]), x[test], y[test],
+                     sizes_of(qid[test])))
+    tasks = {
+        "make_eras(200 eras of 200 rows), last 50 held out, seeds 5-9":
+            [era_splits(200, 200, 150, seed) for seed in range(5, 10)],
+        "make_eras(120 eras of 100-300 rows), last 40 held out, seeds 5-9":
+            [era_splits(120, size, 80, seed)
+             for seed, size in zip(range(5, 10), (100, 150, 200, 250, 300), strict=True)],
+        "chem97, 20% of the schools held out, splits 5-9": chem,
+    }
+    for title, splits in tasks.items():
+        results: dict[tuple[str, str], list[float]] = {}
+        for factor in (None, 1.0, 0.7, 0.5):
+            name = "regression" if factor is None else f"soft_spearman, factor {factor:g}"
+            obj: Any = "regression" if factor is None else type(
+                "Factored", (br.SoftSpearman,), {"LIGHTGBM_HESSIAN_FACTOR": factor})()
+            for xs, ys, gs, xt, yt, gt in splits:
+                pred = fit_predict("lightgbm", obj, xs, ys, None if factor is None else gs, xt)
+                results.setdefault(("lightgbm", name), []).append(br.spearman(yt, pred, group=gt))
+        print(f"\n{title}: mean per-group Spearman")
+        paired_table(results, "regression")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", choices=["group_scale", "spearman", "rps", "hessian_factor",
-                                      "score_unit", "balance"])
+                                      "score_unit", "balance", "spearman_lightgbm"])
     ap.add_argument("--data", default=",".join(ORDINAL_DATA),
                     help="rps: ordinal data sets (default: %(default)s)")
     args = ap.parse_args()
@@ -297,4 +336,5 @@ if __name__ == "__main__":
         rps(tuple(args.data.split(",")))
     else:
         {"group_scale": group_scale, "spearman": spearman, "hessian_factor": hessian_factor,
-         "score_unit": score_unit, "balance": balance}[args.study]()
+         "score_unit": score_unit, "balance": balance,
+         "spearman_lightgbm": spearman_lightgbm}[args.study]()

@@ -10,7 +10,7 @@ too for the host cases), then ``first call``: from before ``import boostrank`` t
 the first ``grad_hess`` on 300 rows in 3 groups of 100 (5 grades; RPS: 300 rows, 5 classes),
 or, for the host cases, to the end of one boosting round of ``xgb.train`` / ``lgb.train`` on
 the same data.  ``warm`` repeats the case in another fresh process on the cache the cold run
-left (what every later session pays: import plus loading the cached kernels).
+left (what every later process pays: import plus loading the cached kernels).
 
 ``--rev REV`` runs the cases against the package of an earlier commit, extracted with
 ``git archive`` into a temporary folder (needs the git history), for a before/after table.
