@@ -87,11 +87,8 @@ def mq2008_splits() -> Iterator[Split]:
 
 
 # --------------------------------------------------------------------------- fitting
-THREADS = 2  # --threads
-
-
 def fit_predict(host: str, objective: Any, split: Split, rounds: int, grouped: bool,
-                n_classes: int | None) -> np.ndarray:
+                n_classes: int | None, threads: int) -> np.ndarray:
     """Train on the split's training part and return raw margins on its test part.
     ``grouped``: pass the groups (ranking and per-group objectives; a built-in regression
     or multi-class objective trains without them)."""
@@ -99,7 +96,7 @@ def fit_predict(host: str, objective: Any, split: Split, rounds: int, grouped: b
     extra: dict[str, Any] = {} if n_classes is None else {"num_class": n_classes}
     group = sizes if grouped else None
     if host == "xgboost":
-        params: dict[str, Any] = {"nthread": THREADS, "seed": 0, **extra}
+        params: dict[str, Any] = {"nthread": threads, "seed": 0, **extra}
         obj = None
         if isinstance(objective, str):
             params["objective"] = objective
@@ -108,7 +105,7 @@ def fit_predict(host: str, objective: Any, split: Split, rounds: int, grouped: b
             obj = objective
         bst = xgb.train(params, xgb.DMatrix(x, y, group=group), rounds, obj=obj)
         return np.asarray(bst.predict(xgb.DMatrix(xt), output_margin=True))
-    params = {"objective": objective, "verbose": -1, "num_threads": THREADS, "seed": 0, **extra}
+    params = {"objective": objective, "verbose": -1, "num_threads": threads, "seed": 0, **extra}
     model = lgb.train(params, lgb.Dataset(x, y, group=group), rounds)
     return np.asarray(model.predict(xt, raw_score=True))
 
@@ -149,20 +146,22 @@ TASKS: dict[str, tuple[str, bool, Callable[[], Iterator[Split]], Callable[..., f
 }
 
 
-def run_task(name: str, rounds: int) -> list[str]:
+def run_task(name: str, rounds: int, threads: int) -> list[str]:
     label, higher, splits, score, n_classes, builtins, ours = TASKS[name]
     ranking = name == "mq2008"
     rows = []
     data = list(splits())
     for host in ("xgboost", "lightgbm"):
-        base = [score(s, fit_predict(host, builtins[host], s, rounds, ranking, n_classes))
+        base = [score(s, fit_predict(host, builtins[host], s, rounds, ranking, n_classes,
+                                      threads))
                 for s in data]
         rows.append(f"| {name} | {label} | {host} | {builtins[host]} | {np.mean(base):.4f} "
                     "| | | |")
         print(rows[-1], flush=True)
         for obj_name, obj in ours:
             t0 = time.perf_counter()
-            vals = [score(s, fit_predict(host, obj, s, rounds, True, n_classes)) for s in data]
+            vals = [score(s, fit_predict(host, obj, s, rounds, True, n_classes, threads))
+                    for s in data]
             diff = (np.array(vals) - np.array(base)) * (1 if higher else -1)
             t = diff.mean() / (diff.std(ddof=1) / np.sqrt(diff.size)) if diff.std() else 0.0
             rows.append(f"| {name} | {label} | {host} | {obj_name} | {np.mean(vals):.4f} "
@@ -183,19 +182,22 @@ def main() -> None:
     ap.add_argument("--write", action="store_true",
                     help=f"replace the table between {BEGIN} and {END} in RESULTS.md")
     args = ap.parse_args()
-    global THREADS
-    THREADS = args.threads
-    header = [f"`python benchmarks/core_quality.py` ({time.strftime('%Y-%m-%d')}; "
+    unknown = sorted(set(args.only.split(",")) - set(TASKS))
+    if unknown:
+        ap.error(f"unknown tasks {unknown}; choose from {list(TASKS)}")
+    command = "python benchmarks/core_quality.py" + (
+        f" --threads {args.threads}" if args.threads != 2 else "")
+    header = [f"`{command}` ({time.strftime('%Y-%m-%d')}; "
               f"boostrank {br.__version__}, xgboost {xgb.__version__}, "
               f"lightgbm {lgb.__version__}; {args.rounds} rounds, default trees, "
-              f"{args.threads} thread(s) per fit, 5 splits "
+              f"{args.threads} thread{'s' if args.threads > 1 else ''} per fit, 5 splits "
               "each; difference = boostrank minus built-in, sign flipped for RPS so that "
               "positive is better)", "",
               "| task | metric | host | objective | mean | difference | t | better on |",
               "|---|---|---|---|---|---|---|---|"]
     rows: list[str] = []
     for name in args.only.split(","):
-        rows += run_task(name, args.rounds)
+        rows += run_task(name, args.rounds, args.threads)
     table = "\n".join(header + rows)
     print(table)
     if args.write:

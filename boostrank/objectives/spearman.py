@@ -154,13 +154,17 @@ class SoftSpearman(Objective):
 
     def host_hessian_factor(self, host: str) -> float:
         """What the Hessian is multiplied by under ``host`` ("xgboost", "xgboost_sklearn",
-        "lightgbm" or "sklearn", LightGBM's sklearn API) with ``score_unit="auto"``.
+        "lightgbm" or "sklearn", LightGBM's sklearn API): ``LIGHTGBM_HESSIAN_FACTOR`` under
+        LightGBM with ``score_unit="auto"`` and the Gauss-Newton Hessian, else 1.
 
         >>> import boostrank
         >>> [boostrank.soft_spearman.host_hessian_factor(h) for h in ("xgboost", "lightgbm")]
         [1.0, 0.7]
+        >>> boostrank.SoftSpearman(score_unit=None).host_hessian_factor("lightgbm")
+        1.0
         """
-        return self.LIGHTGBM_HESSIAN_FACTOR if host in ("lightgbm", "sklearn") else 1.0
+        scaled = getattr(self, "score_unit", None) == "auto" and self.hessian == "gauss_newton"
+        return self.LIGHTGBM_HESSIAN_FACTOR if scaled and host in ("lightgbm", "sklearn") else 1.0
 
     def _host_units(self, b: Batch, hessian_factor: float = 1.0) -> tuple[F64, F64, F64]:
         """Per row: the group's unit u_g, m_g u_g and c m_g u_g^2 (``score_unit="auto"``, c
@@ -352,6 +356,15 @@ class CombinedLoss(SoftSpearman):
                 return self.AUTO_UNIT * self.regularization_strength
             return 1.0
         return 1.0 if unit is None else float(unit)
+
+    def host_hessian_factor(self, host: str) -> float:
+        """1 under every host: CombinedLoss keeps its own conversion (``host_score_unit``).
+
+        >>> import boostrank
+        >>> boostrank.combined_loss.host_hessian_factor("lightgbm")
+        1.0
+        """
+        return 1.0
 
     def _host_grad_hess(self, b: Batch, host: str) -> tuple[Any, Any]:
         xp = self._backend()
