@@ -7,6 +7,7 @@
     python benchmarks/defaults_study.py score_unit    # soft Spearman's score units, XGBoost
     python benchmarks/defaults_study.py balance       # CombinedLoss: how hosts get the mix
     python benchmarks/defaults_study.py spearman_lightgbm  # soft Spearman's LightGBM factor
+    python benchmarks/defaults_study.py rps_lightgbm  # RPS under LightGBM: factor and start
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
@@ -25,7 +26,12 @@ units of tie_step * tau, and the validation curve of one split.  ``balance``: Co
 out, 5 seeds), with paired differences.  ``spearman_lightgbm``: soft Spearman's Hessian factor
 under LightGBM (1, 0.7, 0.5) against regression on validation data only: seeds 5..9 of the
 generated eras of ``balance`` and of core_quality.py (whose own splits use seeds 0..4), and
-chem97 school splits 5..9 (core_quality.py uses 0..4).
+chem97 school splits 5..9 (core_quality.py uses 0..4).  ``rps_lightgbm``: RPS's Hessian
+factor under LightGBM (multiples of "auto", K / (2 (K - 1))) and its start (equal margins, or
+the log class priors of the training labels as ``init_score``, LightGBM's own multiclass
+start) against ``multiclass``, on validation splits only: ``make_ordinal`` seeds 5..9 and wine
+quality / anes96 stratified splits 5..9 (core_quality.py uses 0..4); held-out RPS at 100
+rounds, and each mean validation curve's best round (rounds 5, 10, ..., 200).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from _data import letor_fold, load, sizes_of, split_groups, stratified_split
 from core_quality import ordinal_splits
 
 import boostrank as br
-from boostrank.datasets import make_eras
+from boostrank.datasets import make_eras, make_ordinal
 
 ROUNDS = 100
 
@@ -233,8 +239,10 @@ def score_unit(seeds: range = range(5)) -> None:
               flush=True)
 
 
-def paired_table(results: dict[tuple[str, str], list[float]], reference: str) -> None:
-    """Means and paired differences against ``reference`` of the same library."""
+def paired_table(results: dict[tuple[str, str], list[float]], reference: str,
+                 lower_is_better: bool = False) -> None:
+    """Means and paired differences against ``reference`` of the same library; "better in"
+    counts the splits where the contender is better."""
     print("| library | contender | mean | diff vs " + reference + " | t | better in |")
     print("|---|---|---|---|---|---|")
     for (lib, name), vals in results.items():
@@ -245,7 +253,8 @@ def paired_table(results: dict[tuple[str, str], list[float]], reference: str) ->
         sd = diff.std(ddof=1)
         t = diff.mean() / (sd / np.sqrt(diff.size)) if sd > 0 else float("nan")
         print(f"| {lib} | {name} | {np.mean(vals):.4f} | {diff.mean():+.4f} ± {sd:.4f} | "
-              f"{t:+.2f} | {int((diff > 0).sum())} of {diff.size} |", flush=True)
+              f"{t:+.2f} | {int(((-diff if lower_is_better else diff) > 0).sum())} of "
+              f"{diff.size} |", flush=True)
 
 
 def balance() -> None:
@@ -322,11 +331,64 @@ def spearman_lightgbm() -> None:
         paired_table(results, "regression")
 
 
+def rps_lightgbm() -> None:
+    def val_splits(name: str) -> list[tuple[np.ndarray, ...]]:
+        if name == "ordinal":
+            out = []
+            for seed in range(5, 10):
+                d = make_ordinal(n_samples=6000, n_classes=7, seed=seed)
+                out.append((d["X"][:4800], d["y"][:4800], d["X"][4800:], d["y"][4800:]))
+            return out
+        d = load(name)
+        x, y = d["X"], d["y"].astype(np.float64)
+        y = y - y.min()
+        tests = [stratified_split(y, 0.2, seed) for seed in range(5, 10)]
+        return [(x[~t], y[~t], x[t], y[t]) for t in tests]
+
+    def curve(obj: Any, x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray,
+              prior: bool, rounds: list[int]) -> list[float]:
+        """Held-out RPS after each of ``rounds``; ``prior``: start at the log class priors."""
+        counts = np.bincount(y.astype(int), minlength=7) / y.size
+        start = np.log(np.maximum(counts, 1e-12)) if prior else np.zeros(7)
+        data = lgb.Dataset(x, y, init_score=np.tile(start, (y.size, 1)) if prior else None)
+        model = lgb.train({"objective": obj, "verbose": -1, "num_threads": 1, "seed": 0,
+                           "num_class": 7}, data, max(rounds))
+        return [br.rps_score(yt, model.predict(xt, raw_score=True, num_iteration=r) + start,
+                             input="margin") for r in rounds]
+
+    auto = 7 / 12
+    contenders: list[tuple[str, Any, bool]] = [("multiclass", "multiclass", False)] + [
+        (f"rps, factor {m:.4g} x auto{', prior start' if prior else ''}",
+         br.RankedProbabilityScore(hessian_factor=m * auto), prior)
+        for prior in (False, True) for m in (1.0, 1.1, 1.2, 1.4, 12 / 7)]
+    curves = list(range(5, 201, 5))
+    for name in ORDINAL_DATA:
+        at_100: dict[tuple[str, str], list[float]] = {}
+        best: dict[str, list[list[float]]] = {}
+        for x, y, xt, yt in val_splits(name):
+            for label, obj, prior in contenders:
+                full = label in ("multiclass", "rps, factor 1 x auto",
+                                 "rps, factor 1 x auto, prior start")
+                vals = curve(obj, x, y, xt, yt, prior, curves if full else [ROUNDS])
+                at_100.setdefault(("lightgbm", label), []).append(
+                    vals[curves.index(ROUNDS)] if full else vals[0])
+                if full:
+                    best.setdefault(label, []).append(vals)
+        print(f"\n{name}, validation splits 5-9: held-out RPS (lower is better), "
+              f"{ROUNDS} rounds")
+        paired_table(at_100, "multiclass", lower_is_better=True)
+        print("\n| contender | best mean RPS | at round |\n|---|---|---|")
+        for label, vals in best.items():
+            mean = np.mean(vals, axis=0)
+            print(f"| {label} | {mean.min():.4f} | {curves[int(mean.argmin())]} |")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", choices=["group_scale", "spearman", "rps", "hessian_factor",
-                                      "score_unit", "balance", "spearman_lightgbm"])
+                                      "score_unit", "balance", "spearman_lightgbm",
+                                      "rps_lightgbm"])
     ap.add_argument("--data", default=",".join(ORDINAL_DATA),
                     help="rps: ordinal data sets (default: %(default)s)")
     args = ap.parse_args()
@@ -337,4 +399,4 @@ if __name__ == "__main__":
     else:
         {"group_scale": group_scale, "spearman": spearman, "hessian_factor": hessian_factor,
          "score_unit": score_unit, "balance": balance,
-         "spearman_lightgbm": spearman_lightgbm}[args.study]()
+         "spearman_lightgbm": spearman_lightgbm, "rps_lightgbm": rps_lightgbm}[args.study]()
