@@ -123,6 +123,32 @@ def check_positive(value: float, name: str) -> float:
     return v
 
 
+def check_integer(value: Any, name: str, minimum: int = 1, *, optional: bool = False) -> Any:
+    """``value`` as an ``int`` >= ``minimum`` (integral floats such as 10.0 too); None passes
+    when ``optional``.  Anything else (a bool, NaN, infinity, a string, 2.5, too small) raises
+    a ValueError that names the argument.
+
+    >>> check_integer(10.0, "k"), check_integer(None, "k", optional=True)
+    (10, None)
+    >>> check_integer(True, "k")
+    Traceback (most recent call last):
+    ...
+    ValueError: `k` must be a positive integer, got True.
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, (bool, np.bool_, str)):
+        try:
+            as_int = int(value)
+        except (TypeError, ValueError, OverflowError):
+            pass
+        else:
+            if as_int == value and as_int >= minimum:
+                return as_int
+    what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    raise ValueError(f"`{name}` must be {what}{' or None' if optional else ''}, got {value!r}.")
+
+
 def check_choice(value: Any, name: str, choices: tuple[Any, ...]) -> Any:
     if value not in choices:
         raise ValueError(f"`{name}` must be one of {choices}, got {value!r}.")

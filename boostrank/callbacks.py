@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from ._validation import check_integer
 from .evaluation import evaluate, summary_rows
 
 __all__ = ["LearningCurve"]
@@ -154,8 +155,7 @@ class LearningCurve(xgb.callback.TrainingCallback):
         if not isinstance(eval_sets, Mapping) or not eval_sets:
             raise TypeError("`eval_sets` must be a non-empty mapping of name to data, e.g. "
                             "{'valid': dvalid}.")
-        if int(every) != every or every < 1:
-            raise ValueError(f"`every` must be a positive integer, got {every!r}.")
+        every = check_integer(every, "every")
         blocked = {"y_true", "y_pred", "group", "qid", "label", "pred", "by", "weight", "input"}
         if blocked & set(evaluate_options):
             raise TypeError(f"{sorted(blocked & set(evaluate_options))} come from the eval sets "

@@ -46,7 +46,7 @@ from . import metrics as _metrics
 from . import objectives as _objectives
 from . import ordinal as _ordinal
 from ._groups import resolve_offsets
-from ._validation import F64, I64, as_f64, check_mask, row_weights, to_numpy
+from ._validation import F64, I64, as_f64, check_integer, check_mask, row_weights, to_numpy
 
 __all__ = ["evaluate", "summarize"]
 
@@ -290,8 +290,7 @@ def evaluate(
                         "evaluate(y_true, y_pred, group=... or qid=...).")
     if y_pred is None:
         raise TypeError("`y_pred` is required.")
-    if int(min_size) != min_size or min_size < 1:
-        raise ValueError(f"`min_size` must be a positive integer, got {min_size!r}.")
+    min_size = check_integer(min_size, "min_size")
 
     scores = as_f64(y_pred, "y_pred")
     labels = as_f64(y_true, "y_true")

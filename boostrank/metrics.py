@@ -40,7 +40,7 @@ import numpy as np
 from ._backend import backend, check_device
 from ._groups import resolve_offsets
 from ._metric_base import LossMetric, Metric
-from ._validation import F64, I64, as_f64, check_choice, check_mask, row_weights
+from ._validation import F64, I64, as_f64, check_choice, check_integer, check_mask, row_weights
 from .objectives import RankedProbabilityScore
 from .ordinal import INPUTS, as_margins
 
@@ -105,11 +105,9 @@ class NDCG(Metric):
     def __init__(self, k: int | None = 10, gain: str = "exponential",
                  no_relevant_score: float | None = 0.0, device: str = "cpu") -> None:
         self.device = check_device(device)
-        if k is not None and (int(k) != k or k < 1):
-            raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
+        self.k = check_integer(k, "k", optional=True)
         if gain not in ("exponential", "linear"):
             raise ValueError(f"`gain` must be 'exponential' or 'linear', got {gain!r}.")
-        self.k = None if k is None else int(k)
         self.gain = gain
         self.no_relevant_score = no_relevant_score
         self.name = "ndcg" if k is None else f"ndcg@{self.k}"
@@ -162,9 +160,7 @@ class _AveragePrecisionOrRank(Metric):
     def __init__(self, k: int | None = 10, no_relevant_score: float | None = 0.0,
                  device: str = "cpu") -> None:
         self.device = check_device(device)
-        if k is not None and (int(k) != k or k < 1):
-            raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
-        self.k = None if k is None else int(k)
+        self.k = check_integer(k, "k", optional=True)
         self.no_relevant_score = no_relevant_score
         self.name = self._prefix if k is None else f"{self._prefix}@{self.k}"
 

@@ -109,6 +109,8 @@ def test_callback_errors(ranking):
         br.LearningCurve([("valid", valid["X"])])
     with pytest.raises(ValueError, match="`every`"):
         br.LearningCurve({"v": (valid["X"], valid["y"])}, every=0)
+    with pytest.raises(ValueError, match="`every`"):
+        br.LearningCurve({"v": (valid["X"], valid["y"])}, every=float("inf"))
     with pytest.raises(TypeError, match="come from the eval sets"):
         br.LearningCurve({"v": (valid["X"], valid["y"])}, group=valid["group"])
     with pytest.raises(ValueError, match="keys 'X' and 'y'"):

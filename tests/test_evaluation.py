@@ -336,6 +336,7 @@ def test_summary_of_losses_lists_the_highest_as_worst():
         ({"metrics": [br.rps]}, ValueError, "does not fit ranking"),
         ({"metrics": [br.RPSMetric()]}, ValueError, "does not fit ranking"),
         ({"min_size": 0}, ValueError, "min_size"),
+        ({"min_size": float("nan")}, ValueError, "min_size"),
         ({"group": [3, 3], "qid": np.zeros(6)}, ValueError, "not both"),
         ({"qid": np.array([1.0, np.nan, 2, 2, 3, 3])}, ValueError, "missing"),
         ({"label": "y"}, TypeError, "DataFrame columns"),

@@ -138,6 +138,8 @@ def test_groups_of_one_row_and_constant_labels_have_no_pairs():
      ({"margin": float("nan")}, "`margin`"), ({"margin": float("inf")}, "`margin`"),
      ({"hessian": "logistic"}, "`hessian`"), ({"lambda_weight": "dcg"}, "`lambda_weight`"),
      ({"k": 3}, "`k`"), ({"lambda_weight": "ndcg", "k": 0}, "`k`"),
+     ({"lambda_weight": "ndcg", "k": True}, "`k`"),
+     ({"lambda_weight": "ndcg", "k": float("nan")}, "`k`"),
      ({"group_scale": "query"}, "`group_scale`"), ({"hessian_factor": 0.0}, "`hessian_factor`"),
      ({"device": "tpu"}, "`device`")],
 )

@@ -140,8 +140,10 @@ def test_ndcg_names_and_options():
     assert br.NDCG(k=5).name == "ndcg@5"
     assert br.NDCG(k=None).name == "ndcg"
     assert br.NDCG.higher_is_better
-    with pytest.raises(ValueError, match="`k`"):
-        br.NDCG(k=0)
+    for k in (0, 2.5, True, float("nan"), "5"):
+        with pytest.raises(ValueError, match="`k`"):
+            br.NDCG(k=k)
+    assert br.NDCG(k=np.int64(5)).k == 5 and br.NDCG(k=5.0).name == "ndcg@5"
     with pytest.raises(ValueError, match="`gain`"):
         br.NDCG(gain="log")
 

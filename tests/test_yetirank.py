@@ -215,7 +215,10 @@ def test_pickles_keep_the_options_but_not_the_round_count():
     [({"permutations": 0}, "`permutations`"), ({"permutations": 2.5}, "`permutations`"),
      ({"decay": 0.0}, "`decay`"), ({"decay": 1.5}, "`decay`"), ({"weights": "dcg"}, "`weights`"),
      ({"hessian": "exact"}, "`hessian`"), ({"seed": -1}, "`seed`"),
-     ({"group_scale": "groups"}, "`group_scale`"), ({"device": "tpu"}, "`device`")],
+     ({"group_scale": "groups"}, "`group_scale`"), ({"device": "tpu"}, "`device`"),
+     ({"permutations": True}, "`permutations`"), ({"permutations": float("nan")},
+                                                   "`permutations`"),
+     ({"seed": 1.5}, "`seed`"), ({"seed": "1"}, "`seed`"), ({"seed": False}, "`seed`")],
 )
 def test_invalid_options_raise(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):

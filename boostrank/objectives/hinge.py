@@ -9,7 +9,7 @@ from .._backend import check_device
 from .._kernels import hinge as _hinge
 from .._validation import B1, F64, check_choice, check_positive
 from ._base import GROUP_SCALES, Batch, _Ranking, check_hessian_factor
-from .pairwise import check_gain_labels
+from .pairwise import check_gain_labels, check_lambda_weight
 
 _HESSIANS = {"exact": _hinge.HESS_EXACT, "upper_bound": _hinge.HESS_UPPER_BOUND}
 
@@ -87,13 +87,7 @@ class PairwiseSquaredHinge(_Ranking):
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
         self.hessian_factor = check_hessian_factor(hessian_factor)
         self.margin = check_positive(margin, "margin")
-        self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
-        if k is not None and (isinstance(k, bool) or int(k) != k or k < 1):
-            raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
-        if k is not None and lambda_weight is None:
-            raise ValueError("`k` is the NDCG cut-off of the lambda weights: set "
-                             "`lambda_weight='ndcg'` too, or leave `k=None`.")
-        self.k = None if k is None else int(k)
+        self.lambda_weight, self.k = check_lambda_weight(lambda_weight, k)
         self.hessian = check_choice(hessian, "hessian", tuple(_HESSIANS))
 
     def _check_labels(self, labels: F64, valid: B1) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from .._backend import backend, check_device
 from .._config import launch
 from .._kernels import pairwise as _pw
-from .._validation import B1, F64, I64, check_choice, check_positive
+from .._validation import B1, F64, I64, check_choice, check_integer, check_positive
 from ._base import _CACHE_LOCK, GROUP_SCALES, Batch, _Ranking, check_hessian_factor
 
 _SAMPLING_ON_GPU = (
@@ -31,6 +31,17 @@ def check_gain_labels(labels: F64, valid: B1) -> None:
             f"`y_true` has relevance labels up to {labels[valid].max()}; NDCG lambda weights "
             "use the gain 2^y - 1 and need labels <= 31. Rescale the labels to grades."
         )
+
+
+def check_lambda_weight(lambda_weight: str | None, k: Any) -> tuple[str | None, int | None]:
+    """The pairwise losses' ``lambda_weight`` (None or "ndcg") and its NDCG cut-off ``k`` (a
+    positive integer, only with "ndcg", or None)."""
+    weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
+    cutoff = check_integer(k, "k", optional=True)
+    if cutoff is not None and weight is None:
+        raise ValueError("`k` is the NDCG cut-off of the lambda weights: set "
+                         "`lambda_weight='ndcg'` too, or leave `k=None`.")
+    return weight, cutoff
 
 
 class _Pairwise(_Ranking):
@@ -56,28 +67,16 @@ class _Pairwise(_Ranking):
         self.group_scale = check_choice(group_scale, "group_scale", GROUP_SCALES)
         self.hessian_factor = check_hessian_factor(hessian_factor)
         self.temperature = check_positive(temperature, "temperature")
-        for value, label in ((truncation_level, "truncation_level"),
-                             (pairs_per_row, "pairs_per_row")):
-            if value is not None and (isinstance(value, bool) or int(value) != value
-                                      or value < 1):
-                raise ValueError(f"`{label}` must be a positive integer or None, got {value!r}.")
+        self.truncation_level = check_integer(truncation_level, "truncation_level",
+                                              optional=True)
+        self.pairs_per_row = check_integer(pairs_per_row, "pairs_per_row", optional=True)
         if truncation_level is not None and pairs_per_row is not None:
             raise ValueError("`truncation_level` and `pairs_per_row` each select a subset of "
                              "the pairs; set one of them, not both.")
-        if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-            raise ValueError(f"`seed` must be an integer >= 0, got {seed!r}.")
+        self.seed = check_integer(seed, "seed", minimum=0)
         if pairs_per_row is not None and self.device == "cuda":
             raise ValueError(_SAMPLING_ON_GPU)
-        self.truncation_level = None if truncation_level is None else int(truncation_level)
-        self.pairs_per_row = None if pairs_per_row is None else int(pairs_per_row)
-        self.seed = int(seed)
-        self.lambda_weight = check_choice(lambda_weight, "lambda_weight", (None, "ndcg"))
-        if k is not None and (int(k) != k or k < 1):
-            raise ValueError(f"`k` must be a positive integer or None, got {k!r}.")
-        if k is not None and lambda_weight is None:
-            raise ValueError("`k` is the NDCG cut-off of the lambda weights: set "
-                             "`lambda_weight='ndcg'` too, or leave `k=None`.")
-        self.k = None if k is None else int(k)
+        self.lambda_weight, self.k = check_lambda_weight(lambda_weight, k)
         default = next(iter(self._hessians))
         self.hessian = check_choice(default if hessian is None else hessian, "hessian",
                                     tuple(self._hessians))

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._backend import check_device
 from .._kernels import yetirank as _yr
-from .._validation import B1, F64, check_choice, check_positive
+from .._validation import B1, F64, check_choice, check_integer, check_positive
 from ._base import _CACHE_LOCK, GROUP_SCALES, Batch, _Ranking, check_hessian_factor
 
 _WEIGHTS = {"classic": _yr.WEIGHT_CLASSIC, "ndcg": _yr.WEIGHT_NDCG}
@@ -110,17 +110,13 @@ class YetiRank(_Ranking):
         self.device = check_device(device)
         self.group_scale = check_choice(group_scale, "group_scale", _GROUP_SCALES)
         self.hessian_factor = check_hessian_factor(hessian_factor)
-        if isinstance(permutations, bool) or int(permutations) != permutations or permutations < 1:
-            raise ValueError(f"`permutations` must be a positive integer, got {permutations!r}.")
-        self.permutations = int(permutations)
+        self.permutations = check_integer(permutations, "permutations")
         self.decay = check_positive(decay, "decay")
         if self.decay > 1.0:
             raise ValueError(f"`decay` must be in (0, 1], got {decay!r}.")
         self.weights = check_choice(weights, "weights", tuple(_WEIGHTS))
         self.hessian = check_choice(hessian, "hessian", tuple(_HESSIANS))
-        if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-            raise ValueError(f"`seed` must be an integer >= 0, got {seed!r}.")
-        self.seed = int(seed)
+        self.seed = check_integer(seed, "seed", minimum=0)
 
     def _check_labels(self, labels: F64, valid: B1) -> None:
         if self.weights == "ndcg" and valid.any() and labels[valid].max() > 31:
