@@ -53,3 +53,27 @@ def stratified_split(y: np.ndarray, test_share: float, seed: int) -> np.ndarray:
         rng.shuffle(idx)
         test[idx[: round(test_share * idx.size)]] = True
     return test
+
+
+def make_binned_eras(n_eras: int = 120, sizes: tuple[int, int] = (300, 900), n_features: int = 30,
+                     noise: float = 4.0, seed: int = 0) -> dict[str, np.ndarray]:
+    """Generated eras of another kind than ``boostrank.datasets.make_eras``, in the style of
+    tournament data: era sizes drawn uniformly from ``sizes``, every feature binned per era
+    into 5 quantile levels (0, 0.25, ..., 1), a drifting linear signal plus an interaction,
+    heavy noise, and the target binned per era into 5 tied levels (5%, 20%, 50%, 20%, 5% of
+    the rows).  Keys as ``make_eras``: X, y, group."""
+    rng = np.random.default_rng(seed)
+    group = rng.integers(sizes[0], sizes[1], n_eras)
+    era = np.repeat(np.arange(n_eras), group)
+    x = rng.normal(size=(group.sum(), n_features))
+    weights = rng.normal(size=n_features) / np.sqrt(n_features)
+    drift = 0.7 * rng.normal(size=(n_eras, n_features)) / np.sqrt(n_features)
+    signal = np.einsum("ij,ij->i", x, weights + drift[era]) + 0.5 * np.sin(2 * x[:, 0]) * x[:, 1]
+    latent = signal + noise * rng.normal(size=era.size)
+    binned, y = np.empty_like(x), np.empty(era.size)
+    for start, end in zip(np.r_[0, np.cumsum(group)[:-1]], np.cumsum(group), strict=True):
+        share = np.argsort(np.argsort(x[start:end], axis=0), axis=0) / (end - start)
+        binned[start:end] = np.floor(share * 5) / 4
+        rank = np.argsort(np.argsort(latent[start:end])) / (end - start)
+        y[start:end] = np.digitize(rank, [0.05, 0.25, 0.75, 0.95]) / 4
+    return {"X": binned.astype(np.float32), "y": y, "group": group.astype(np.int64)}

@@ -24,14 +24,16 @@ units of tie_step * tau, and the validation curve of one split.  ``balance``: Co
 ``balance=None`` (the loss's derivatives) or "rows", against the built-in regression, on chem97
 (10 splits) and on generated eras (``make_eras``, 200 eras of 200 rows, the last 50 eras held
 out, 5 seeds), with paired differences.  ``spearman_lightgbm``: soft Spearman's Hessian factor
-under LightGBM (1, 0.7, 0.5) against regression on validation data only: seeds 5..9 of the
-generated eras of ``balance`` and of core_quality.py (whose own splits use seeds 0..4), and
-chem97 school splits 5..9 (core_quality.py uses 0..4).  ``rps_lightgbm``: RPS's Hessian
-factor under LightGBM (multiples of "auto", K / (2 (K - 1))) and its start (equal margins, or
-the log class priors of the training labels as ``init_score``, LightGBM's own multiclass
-start) against ``multiclass``, on validation splits only: ``make_ordinal`` seeds 5..9 and wine
-quality / anes96 stratified splits 5..9 (core_quality.py uses 0..4); held-out RPS at 100
-rounds, and each mean validation curve's best round (rounds 5, 10, ..., 200).
+under LightGBM (1, 0.7, 0.6, 0.5) against regression on validation data only: seeds 5..9 of the
+generated eras of ``balance`` and of core_quality.py (whose own splits use seeds 0..4), chem97
+school splits 5..9 (core_quality.py uses 0..4), eras of another kind (``make_binned_eras``:
+300-900 rows, binned features and tied targets) and small eras (``make_eras``, 800 of 30 rows).
+``rps_lightgbm``: RPS's Hessian factor under LightGBM (multiples of "auto", K / (2 (K - 1)))
+and its start (equal margins, or the log class priors of the training labels as ``init_score``,
+LightGBM's own multiclass start) against ``multiclass``, on validation splits only:
+``make_ordinal`` seeds 5..9 and wine quality / anes96 stratified splits 5..9 (core_quality.py
+uses 0..4); held-out RPS at 100 rounds, and each mean validation curve's best round (rounds 5,
+10, ..., 200).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import xgboost as xgb
-from _data import letor_fold, load, sizes_of, split_groups, stratified_split
+from _data import letor_fold, load, make_binned_eras, sizes_of, split_groups, stratified_split
 from core_quality import ordinal_splits
 
 import boostrank as br
@@ -303,6 +305,12 @@ def spearman_lightgbm() -> None:
         return (e["X"][:cut], e["y"][:cut], e["group"][:n_train], e["X"][cut:], e["y"][cut:],
                 e["group"][n_train:])
 
+    def binned_splits(seed: int) -> tuple[Any, ...]:
+        e = make_binned_eras(seed=seed)
+        cut = int(e["group"][:80].sum())
+        return (e["X"][:cut], e["y"][:cut], e["group"][:80], e["X"][cut:], e["y"][cut:],
+                e["group"][80:])
+
     d = load("chem97")
     x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
     chem = []
@@ -317,10 +325,14 @@ def spearman_lightgbm() -> None:
             [era_splits(120, size, 80, seed)
              for seed, size in zip(range(5, 10), (100, 150, 200, 250, 300), strict=True)],
         "chem97, 20% of the schools held out, splits 5-9": chem,
+        "make_binned_eras (120 eras of 300-900 rows), last 40 held out, seeds 5-9":
+            [binned_splits(seed) for seed in range(5, 10)],
+        "make_eras(800 eras of 30 rows), last 200 held out, seeds 5-9":
+            [era_splits(800, 30, 600, seed) for seed in range(5, 10)],
     }
     for title, splits in tasks.items():
         results: dict[tuple[str, str], list[float]] = {}
-        for factor in (None, 1.0, 0.7, 0.5):
+        for factor in (None, 1.0, 0.7, 0.6, 0.5):
             name = "regression" if factor is None else f"soft_spearman, factor {factor:g}"
             obj: Any = "regression" if factor is None else type(
                 "Factored", (br.SoftSpearman,), {"LIGHTGBM_HESSIAN_FACTOR": factor})()
