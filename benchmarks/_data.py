@@ -58,10 +58,10 @@ def stratified_split(y: np.ndarray, test_share: float, seed: int) -> np.ndarray:
 def make_binned_eras(n_eras: int = 120, sizes: tuple[int, int] = (300, 900), n_features: int = 30,
                      noise: float = 4.0, seed: int = 0) -> dict[str, np.ndarray]:
     """Generated eras of another kind than ``boostrank.datasets.make_eras``, in the style of
-    tournament data: era sizes drawn uniformly from ``sizes``, every feature binned per era
-    into 5 quantile levels (0, 0.25, ..., 1), a drifting linear signal plus an interaction,
-    heavy noise, and the target binned per era into 5 tied levels (5%, 20%, 50%, 20%, 5% of
-    the rows).  Keys as ``make_eras``: X, y, group."""
+    tournament data: era sizes drawn uniformly from [sizes[0], sizes[1]), every feature binned
+    per era into 5 quantile levels (0, 0.25, ..., 1), a linear signal whose weights change
+    from era to era plus an interaction, heavy noise, and the target binned per era into 5
+    tied levels (5%, 20%, 50%, 20%, 5% of the rows).  Keys X, y, group (no qid)."""
     rng = np.random.default_rng(seed)
     group = rng.integers(sizes[0], sizes[1], n_eras)
     era = np.repeat(np.arange(n_eras), group)

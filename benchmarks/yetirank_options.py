@@ -3,10 +3,10 @@
     python benchmarks/yetirank_options.py                         # both hosts, seeds 0 1 2
     python benchmarks/yetirank_options.py --hosts xgboost --only "default;weights=ndcg"
 
-YetiRank is stochastic: the seed alone moves a five-fold mean NDCG@10 by up to 0.0045
-(docs/yetirank.md), as much as most option changes.  So each contender here is the mean over
-``--seeds`` of the objective's own seed, on data the test folds of ``catboost_compare.py`` never
-touch:
+YetiRank is stochastic: the seed alone moves a five-fold mean NDCG@10 by up to 0.0045 on
+MQ2008 and 0.0061 on OHSUMED (docs/yetirank.md), as much as most option changes.  So each
+contender here is the mean over ``--seeds`` of the objective's own seed, on data the test
+folds of ``catboost_compare.py`` never touch:
 
 * MQ2008 and OHSUMED, each fold's validation split: train on parts f+1 and f+2, score part
   f+3 (``catboost_compare.py --validation``), folds 1-5;
@@ -16,7 +16,7 @@ Protocol as ``catboost_compare.py``: learning rate 0.1, 200 rounds, XGBoost ``ma
 LightGBM ``max_depth=6, num_leaves=63``, one thread, NDCG@10 (LETOR convention).  Each row:
 the mean over seeds and folds, and its paired difference against ``default``: per fold the
 mean over seeds, t over the five folds (|t| > 2.78: beyond fold noise); on Yahoo the
-difference of the seed means and t over the seeds.
+difference of the seed means and t over the seeds (with three seeds, |t| > 4.30).
 
 Contenders: ``YetiRank()`` with one option changed (the Hessian factor as a multiple of the
 host's "auto" factor: 2 under XGBoost, 1 under LightGBM), and ``newton(mu)``, which hands
@@ -29,7 +29,8 @@ gradient, it solves per query
 
 (Levenberg-Marquardt: mu -> infinity gives YetiRank's diagonal step -g / D; mu -> 0 the
 full pairwise Newton step, in which pairs that move together cost no curvature) and hands the
-host gradient -D d and Hessian D, so a leaf's value is the D-weighted mean of d over its rows.
+host gradient -D d and Hessian D, so under LightGBM a leaf's value is the D-weighted mean of
+d over its rows (under XGBoost, with its doubled Hessian and ``lambda``, half of that, shrunk).
 That is not the gradient of any loss: it asks whether the pairwise curvature CatBoost's
 YetiRankPairwise puts into its trees helps when carried into the rows' targets.
 """

@@ -123,10 +123,13 @@ def check_positive(value: float, name: str) -> float:
     return v
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
 def check_integer(value: Any, name: str, minimum: int = 1, *, optional: bool = False) -> Any:
-    """``value`` as an ``int`` >= ``minimum`` (integral floats such as 10.0 too); None passes
-    when ``optional``.  Anything else (a bool, NaN, infinity, a string, 2.5, too small) raises
-    a ValueError that names the argument.
+    """``value`` as an ``int`` in [``minimum``, 2^63 - 1] (integral floats such as 10.0 too:
+    the kernels take 64-bit integers); None passes when ``optional``.  Anything else (a bool,
+    NaN, infinity, a string, 2.5, out of range) raises a ValueError that names the argument.
 
     >>> check_integer(10.0, "k"), check_integer(None, "k", optional=True)
     (10, None)
@@ -137,15 +140,17 @@ def check_integer(value: Any, name: str, minimum: int = 1, *, optional: bool = F
     """
     if value is None and optional:
         return None
+    what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     if not isinstance(value, (bool, np.bool_, str)):
         try:
             as_int = int(value)
         except (TypeError, ValueError, OverflowError):
             pass
         else:
-            if as_int == value and as_int >= minimum:
+            if as_int == value and minimum <= as_int <= _INT64_MAX:
                 return as_int
-    what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+            if as_int > _INT64_MAX:
+                what += " below 2^63"
     raise ValueError(f"`{name}` must be {what}{' or None' if optional else ''}, got {value!r}.")
 
 

@@ -155,13 +155,12 @@ class LearningCurve(xgb.callback.TrainingCallback):
         if not isinstance(eval_sets, Mapping) or not eval_sets:
             raise TypeError("`eval_sets` must be a non-empty mapping of name to data, e.g. "
                             "{'valid': dvalid}.")
-        every = check_integer(every, "every")
+        self.every = check_integer(every, "every")
         blocked = {"y_true", "y_pred", "group", "qid", "label", "pred", "by", "weight", "input"}
         if blocked & set(evaluate_options):
             raise TypeError(f"{sorted(blocked & set(evaluate_options))} come from the eval sets "
                             "(predictions are always margins); do not pass them to "
                             "LearningCurve.")
-        self.every = int(every)
         self.keep_groups = bool(keep_groups)
         self.summary_weights = summary_weights
         self.evaluate_options = evaluate_options

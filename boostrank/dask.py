@@ -60,6 +60,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validation import check_integer
+
 __all__ = ["check_group_partitions", "evaluate", "group_sizes", "partition_by_group"]
 
 _INSTALL = 'boostrank.dask needs Dask: pip install "boostrank[dask]"'
@@ -109,9 +111,8 @@ def partition_by_group(ddf: Any, by: str, npartitions: int | None = None) -> Any
     n_groups = len(counts)
     if n_groups == 0:
         raise ValueError("the DataFrame has no rows.")
-    n_parts = ddf.npartitions if npartitions is None else int(npartitions)
-    if n_parts < 1:
-        raise ValueError(f"`npartitions` must be >= 1, got {npartitions!r}.")
+    n_parts = ddf.npartitions if npartitions is None else check_integer(npartitions,
+                                                                          "npartitions")
     n_parts = min(n_parts, n_groups)
     sizes = counts.to_numpy(dtype=np.int64)
     before = np.concatenate(([0], np.cumsum(sizes)[:-1]))

@@ -119,6 +119,9 @@ def test_partition_by_group_keeps_groups_whole_sorted_and_in_order(client):
     ddf = dd.from_pandas(df, npartitions=4)
     with pytest.raises(ValueError, match="not contiguous"):
         check_group_partitions(ddf, "q")
+    for bad in (0, 2.5, True, float("nan")):
+        with pytest.raises(ValueError, match="`npartitions`"):
+            partition_by_group(ddf, "q", npartitions=bad)
     out = partition_by_group(ddf, "q", npartitions=3)
     info = check_group_partitions(out, "q")
     assert out.npartitions == 3 and info["n_rows"].sum() == 600

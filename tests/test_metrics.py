@@ -143,7 +143,10 @@ def test_ndcg_names_and_options():
     for k in (0, 2.5, True, float("nan"), "5"):
         with pytest.raises(ValueError, match="`k`"):
             br.NDCG(k=k)
-    assert br.NDCG(k=np.int64(5)).k == 5 and br.NDCG(k=5.0).name == "ndcg@5"
+    for k in (2**63, 1e20):
+        with pytest.raises(ValueError, match="below 2"):
+            br.NDCG(k=k)
+    assert type(br.NDCG(k=np.int64(5)).k) is int and br.NDCG(k=5.0).name == "ndcg@5"
     with pytest.raises(ValueError, match="`gain`"):
         br.NDCG(gain="log")
 

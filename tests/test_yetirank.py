@@ -218,7 +218,8 @@ def test_pickles_keep_the_options_but_not_the_round_count():
      ({"group_scale": "groups"}, "`group_scale`"), ({"device": "tpu"}, "`device`"),
      ({"permutations": True}, "`permutations`"), ({"permutations": float("nan")},
                                                    "`permutations`"),
-     ({"seed": 1.5}, "`seed`"), ({"seed": "1"}, "`seed`"), ({"seed": False}, "`seed`")],
+     ({"seed": 1.5}, "`seed`"), ({"seed": "1"}, "`seed`"), ({"seed": False}, "`seed`"),
+     ({"seed": 2**64}, "`seed`"), ({"permutations": 2**63}, "`permutations`")],
 )
 def test_invalid_options_raise(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
