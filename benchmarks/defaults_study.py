@@ -357,31 +357,34 @@ def rps_lightgbm() -> None:
         tests = [stratified_split(y, 0.2, seed) for seed in range(5, 10)]
         return [(x[~t], y[~t], x[t], y[t]) for t in tests]
 
-    def curve(obj: Any, x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray,
-              prior: bool, rounds: list[int]) -> list[float]:
-        """Held-out RPS after each of ``rounds``; ``prior``: start at the log class priors."""
-        counts = np.bincount(y.astype(int), minlength=7) / y.size
-        start = np.log(np.maximum(counts, 1e-12)) if prior else np.zeros(7)
+    def curve(multiple: float | None, x: np.ndarray, y: np.ndarray, xt: np.ndarray,
+              yt: np.ndarray, prior: bool, rounds: list[int]) -> list[float]:
+        """Held-out RPS after each of ``rounds``: ``multiclass`` (``multiple`` None) or ``rps``
+        with the Hessian factor ``multiple`` times "auto"; ``prior``: start at the log class
+        priors."""
+        k = int(max(y.max(), yt.max())) + 1
+        obj: Any = "multiclass" if multiple is None else br.RankedProbabilityScore(
+            hessian_factor=multiple * k / (2 * (k - 1)))
+        counts = np.bincount(y.astype(int), minlength=k) / y.size
+        start = np.log(np.maximum(counts, 1e-12)) if prior else np.zeros(k)
         data = lgb.Dataset(x, y, init_score=np.tile(start, (y.size, 1)) if prior else None)
         model = lgb.train({"objective": obj, "verbose": -1, "num_threads": 1, "seed": 0,
-                           "num_class": 7}, data, max(rounds))
+                           "num_class": k}, data, max(rounds))
         return [br.rps_score(yt, model.predict(xt, raw_score=True, num_iteration=r) + start,
                              input="margin") for r in rounds]
 
-    auto = 7 / 12
-    contenders: list[tuple[str, Any, bool]] = [("multiclass", "multiclass", False)] + [
-        (f"rps, factor {m:.4g} x auto{', prior start' if prior else ''}",
-         br.RankedProbabilityScore(hessian_factor=m * auto), prior)
+    contenders: list[tuple[str, float | None, bool]] = [("multiclass", None, False)] + [
+        (f"rps, factor {m:.4g} x auto{', prior start' if prior else ''}", m, prior)
         for prior in (False, True) for m in (1.0, 1.1, 1.2, 1.4, 12 / 7)]
     curves = list(range(5, 201, 5))
     for name in ORDINAL_DATA:
         at_100: dict[tuple[str, str], list[float]] = {}
         best: dict[str, list[list[float]]] = {}
         for x, y, xt, yt in val_splits(name):
-            for label, obj, prior in contenders:
+            for label, multiple, prior in contenders:
                 full = label in ("multiclass", "rps, factor 1 x auto",
                                  "rps, factor 1 x auto, prior start")
-                vals = curve(obj, x, y, xt, yt, prior, curves if full else [ROUNDS])
+                vals = curve(multiple, x, y, xt, yt, prior, curves if full else [ROUNDS])
                 at_100.setdefault(("lightgbm", label), []).append(
                     vals[curves.index(ROUNDS)] if full else vals[0])
                 if full:
