@@ -259,6 +259,14 @@ def paired_table(results: dict[tuple[str, str], list[float]], reference: str,
               f"{diff.size} |", flush=True)
 
 
+def era_splits(e: dict[str, Any], n_train: int) -> tuple[Any, ...]:
+    """(x, y, group sizes) of the first ``n_train`` eras of generated data ``e`` (training)
+    and of the rest (held out)."""
+    cut = int(e["group"][:n_train].sum())
+    return (e["X"][:cut], e["y"][:cut], e["group"][:n_train], e["X"][cut:], e["y"][cut:],
+            e["group"][n_train:])
+
+
 def balance() -> None:
     contenders: list[tuple[str, Any]] = [
         ("regression", None),
@@ -289,28 +297,13 @@ def balance() -> None:
     paired_table(results, "regression")
     results = {}
     for seed in range(5):
-        e = make_eras(n_eras=200, era_size=200, seed=seed)
-        cut = int(e["group"][:150].sum())
-        run(results, e["X"][:cut], e["y"][:cut], e["group"][:150], e["X"][cut:], e["y"][cut:],
-            e["group"][150:])
+        run(results, *era_splits(make_eras(n_eras=200, era_size=200, seed=seed), 150))
     print("\nmake_eras(200 eras of 200 rows), last 50 eras held out: mean per-era Spearman, "
           "5 seeds")
     paired_table(results, "regression")
 
 
 def spearman_lightgbm() -> None:
-    def era_splits(n_eras: int, size: int, n_train: int, seed: int) -> tuple[Any, ...]:
-        e = make_eras(n_eras=n_eras, era_size=size, seed=seed)
-        cut = int(e["group"][:n_train].sum())
-        return (e["X"][:cut], e["y"][:cut], e["group"][:n_train], e["X"][cut:], e["y"][cut:],
-                e["group"][n_train:])
-
-    def binned_splits(seed: int) -> tuple[Any, ...]:
-        e = make_binned_eras(seed=seed)
-        cut = int(e["group"][:80].sum())
-        return (e["X"][:cut], e["y"][:cut], e["group"][:80], e["X"][cut:], e["y"][cut:],
-                e["group"][80:])
-
     d = load("chem97")
     x, y, sizes, qid = d["X"], d["y"].astype(np.float64), d["group"], d["qid"]
     chem = []
@@ -320,15 +313,17 @@ def spearman_lightgbm() -> None:
                      sizes_of(qid[test])))
     tasks = {
         "make_eras(200 eras of 200 rows), last 50 held out, seeds 5-9":
-            [era_splits(200, 200, 150, seed) for seed in range(5, 10)],
+            [era_splits(make_eras(n_eras=200, era_size=200, seed=seed), 150)
+             for seed in range(5, 10)],
         "make_eras(120 eras of 100-300 rows), last 40 held out, seeds 5-9":
-            [era_splits(120, size, 80, seed)
+            [era_splits(make_eras(n_eras=120, era_size=size, seed=seed), 80)
              for seed, size in zip(range(5, 10), (100, 150, 200, 250, 300), strict=True)],
         "chem97, 20% of the schools held out, splits 5-9": chem,
         "make_binned_eras (120 eras of 300-900 rows), last 40 held out, seeds 5-9":
-            [binned_splits(seed) for seed in range(5, 10)],
+            [era_splits(make_binned_eras(seed=seed), 80) for seed in range(5, 10)],
         "make_eras(800 eras of 30 rows), last 200 held out, seeds 5-9":
-            [era_splits(800, 30, 600, seed) for seed in range(5, 10)],
+            [era_splits(make_eras(n_eras=800, era_size=30, seed=seed), 600)
+             for seed in range(5, 10)],
     }
     for title, splits in tasks.items():
         results: dict[tuple[str, str], list[float]] = {}

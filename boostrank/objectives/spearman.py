@@ -75,8 +75,8 @@ class SoftSpearman(Objective):
         turned from covariance into correlation by the 1e-7.  Measured (docs/spearman.md,
         RESULTS.md): held-out per-era Spearman on generated eras at or above the hosts'
         regression; per-school Spearman on chem97 above it under XGBoost and 0.004 below it
-        under LightGBM.  Groups whose labels are all equal have
-        no correlation to learn and keep u = 1.  Under LightGBM (``lgb.train`` and its
+        under LightGBM.  Groups whose labels are all equal have no correlation to learn and
+        keep u = 1.  Under LightGBM (``lgb.train`` and its
         sklearn API), whose leaves take the full Newton step (no L2 term by default), the
         Hessian is further multiplied by ``LIGHTGBM_HESSIAN_FACTOR`` = 0.6: with 1, held-out
         Spearman kept rising until ~200 rounds of learning rate 0.1 where regression peaks
