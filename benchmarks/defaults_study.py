@@ -8,6 +8,7 @@
     python benchmarks/defaults_study.py balance       # CombinedLoss: how hosts get the mix
     python benchmarks/defaults_study.py spearman_lightgbm  # soft Spearman's LightGBM factor
     python benchmarks/defaults_study.py rps_lightgbm  # RPS under LightGBM: factor and start
+    python benchmarks/defaults_study.py rps_lightgbm_factor  # ... the factor, finer, 4 sets
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
@@ -18,7 +19,7 @@ benchmarks/core_quality.py: wine quality (3..9 -> 0..6) and anes96 stratified 20
 ``ordinal`` = ``make_ordinal(6000 rows, 7 classes, seed 0..4)`` with the last 1,200 rows held
 out; ``--data`` picks some of them.  ``hessian_factor``: MQ2008 folds 1-5 (ranking
 losses) with the Hessian handed over as is (1) or doubled, and wine (RPS's Gershgorin bound)
-times 7/12 (LightGBM's "auto" for 7 classes), 1 (XGBoost's) or 2.
+times 7/12 (LightGBM's multiclass convention for 7 classes), 1 (XGBoost's) or 2.
 ``score_unit``: chem97, soft Spearman and CombinedLoss with XGBoost's margins read raw or in
 units of tie_step * tau, and the validation curve of one split.  ``balance``: CombinedLoss with
 ``balance=None`` (the loss's derivatives) or "rows", against the built-in regression, on chem97
@@ -28,12 +29,15 @@ under LightGBM (1, 0.7, 0.6, 0.5) against regression on validation data only: se
 generated eras of ``balance`` and of core_quality.py (whose own splits use seeds 0..4), chem97
 school splits 5..9 (core_quality.py uses 0..4), eras of another kind (``make_binned_eras``:
 300-900 rows, binned features and tied targets) and small eras (``make_eras``, 800 of 30 rows).
-``rps_lightgbm``: RPS's Hessian factor under LightGBM (multiples of "auto", K / (2 (K - 1)))
-and its start (equal margins, or the log class priors of the training labels as ``init_score``,
-LightGBM's own multiclass start) against ``multiclass``, on validation splits only:
-``make_ordinal`` seeds 5..9 and wine quality / anes96 stratified splits 5..9 (core_quality.py
-uses 0..4); held-out RPS at 100 rounds, and each mean validation curve's best round (rounds 5,
-10, ..., 200).
+``rps_lightgbm``: RPS's Hessian factor under LightGBM (multiples of K / (2 (K - 1)), LightGBM's
+multiclass convention; "auto" is 1.1 times it) and its start (equal margins, or the log class
+priors of the training labels as ``init_score``, LightGBM's own multiclass start) against
+``multiclass``, on validation splits only: ``make_ordinal`` seeds 5..9 and wine quality /
+anes96 stratified splits 5..9 (core_quality.py uses 0..4); held-out RPS at 100 rounds, and
+each mean validation curve's best round (rounds 5, 10, ..., 200).  ``rps_lightgbm_factor``:
+that multiple on a finer grid (1 to 1.3) over 10 validation splits (5..14) of each of those
+sets and of chem97's grades as a fourth ordinal set, and each multiple's worst mean
+difference to ``multiclass`` over the four.
 """
 
 from __future__ import annotations
@@ -355,8 +359,8 @@ def rps_lightgbm() -> None:
     def curve(multiple: float | None, x: np.ndarray, y: np.ndarray, xt: np.ndarray,
               yt: np.ndarray, prior: bool, rounds: list[int]) -> list[float]:
         """Held-out RPS after each of ``rounds``: ``multiclass`` (``multiple`` None) or ``rps``
-        with the Hessian factor ``multiple`` times "auto"; ``prior``: start at the log class
-        priors."""
+        with the Hessian factor ``multiple`` times K / (2 (K - 1)); ``prior``: start at the log
+        class priors."""
         k = int(max(y.max(), yt.max())) + 1
         obj: Any = "multiclass" if multiple is None else br.RankedProbabilityScore(
             hessian_factor=multiple * k / (2 * (k - 1)))
@@ -369,7 +373,7 @@ def rps_lightgbm() -> None:
                              input="margin") for r in rounds]
 
     contenders: list[tuple[str, float | None, bool]] = [("multiclass", None, False)] + [
-        (f"rps, factor {m:.4g} x auto{', prior start' if prior else ''}", m, prior)
+        (f"rps, factor {m:.4g} x K/(2(K-1)){', prior start' if prior else ''}", m, prior)
         for prior in (False, True) for m in (1.0, 1.1, 1.2, 1.4, 12 / 7)]
     curves = list(range(5, 201, 5))
     for name in ORDINAL_DATA:
@@ -377,8 +381,8 @@ def rps_lightgbm() -> None:
         best: dict[str, list[list[float]]] = {}
         for x, y, xt, yt in val_splits(name):
             for label, multiple, prior in contenders:
-                full = label in ("multiclass", "rps, factor 1 x auto",
-                                 "rps, factor 1 x auto, prior start")
+                full = label in ("multiclass", "rps, factor 1 x K/(2(K-1))",
+                                 "rps, factor 1 x K/(2(K-1)), prior start")
                 vals = curve(multiple, x, y, xt, yt, prior, curves if full else [ROUNDS])
                 at_100.setdefault(("lightgbm", label), []).append(
                     vals[curves.index(ROUNDS)] if full else vals[0])
@@ -393,12 +397,56 @@ def rps_lightgbm() -> None:
             print(f"| {label} | {mean.min():.4f} | {curves[int(mean.argmin())]} |")
 
 
+def rps_lightgbm_factor() -> None:
+    """RPS's LightGBM Hessian factor on a finer grid and more validation splits: 10 per data
+    set, and chem97's grades as a fourth ordinal set (labels 0, 2, ..., 10 -> 0..5, schools
+    ignored); equal start, 100 rounds."""
+    def splits(name: str) -> list[tuple[np.ndarray, ...]]:
+        if name == "ordinal":
+            out = []
+            for seed in range(5, 15):
+                d = make_ordinal(n_samples=6000, n_classes=7, seed=seed)
+                out.append((d["X"][:4800], d["y"][:4800], d["X"][4800:], d["y"][4800:]))
+            return out
+        d = load(name)
+        x, y = d["X"], d["y"].astype(np.float64)
+        y = (y - y.min()) / (2.0 if name == "chem97" else 1.0)
+        tests = [stratified_split(y, 0.2, seed) for seed in range(5, 15)]
+        return [(x[~t], y[~t], x[t], y[t]) for t in tests]
+
+    multiples = (1.0, 1.05, 1.1, 1.15, 1.2, 1.3)
+    worst = dict.fromkeys(multiples, -np.inf)
+    for name in (*ORDINAL_DATA, "chem97"):
+        results: dict[tuple[str, str], list[float]] = {}
+        for x, y, xt, yt in splits(name):
+            k = int(max(y.max(), yt.max())) + 1
+            for m in (None, *multiples):
+                obj: Any = "multiclass" if m is None else br.RankedProbabilityScore(
+                    hessian_factor=m * k / (2 * (k - 1)))
+                model = lgb.train({"objective": obj, "verbose": -1, "num_threads": 1,
+                                   "seed": 0, "num_class": k}, lgb.Dataset(x, y), ROUNDS)
+                label = "multiclass" if m is None else f"rps, factor {m:.4g} x K/(2(K-1))"
+                results.setdefault(("lightgbm", label), []).append(
+                    br.rps_score(yt, model.predict(xt, raw_score=True), input="margin"))
+        print(f"\n{name}, validation splits 5-14: held-out RPS (lower is better), "
+              f"{ROUNDS} rounds")
+        paired_table(results, "multiclass", lower_is_better=True)
+        base = np.mean(results[("lightgbm", "multiclass")])
+        for m in multiples:
+            diff = np.mean(results[("lightgbm", f"rps, factor {m:.4g} x K/(2(K-1))")]) - base
+            worst[m] = max(worst[m], diff)
+    print("\n| factor x K/(2(K-1)) | worst mean difference to multiclass over the four sets |")
+    print("|---|---|")
+    for m in multiples:
+        print(f"| {m:.4g} | {worst[m]:+.4f} |")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", choices=["group_scale", "spearman", "rps", "hessian_factor",
                                       "score_unit", "balance", "spearman_lightgbm",
-                                      "rps_lightgbm"])
+                                      "rps_lightgbm", "rps_lightgbm_factor"])
     ap.add_argument("--data", default=",".join(ORDINAL_DATA),
                     help="rps: ordinal data sets (default: %(default)s)")
     args = ap.parse_args()
@@ -409,4 +457,5 @@ if __name__ == "__main__":
     else:
         {"group_scale": group_scale, "spearman": spearman, "hessian_factor": hessian_factor,
          "score_unit": score_unit, "balance": balance,
-         "spearman_lightgbm": spearman_lightgbm, "rps_lightgbm": rps_lightgbm}[args.study]()
+         "spearman_lightgbm": spearman_lightgbm, "rps_lightgbm": rps_lightgbm,
+         "rps_lightgbm_factor": rps_lightgbm_factor}[args.study]()
