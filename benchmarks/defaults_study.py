@@ -9,6 +9,7 @@
     python benchmarks/defaults_study.py spearman_lightgbm  # soft Spearman's LightGBM factor
     python benchmarks/defaults_study.py rps_lightgbm  # RPS under LightGBM: factor and start
     python benchmarks/defaults_study.py rps_lightgbm_factor  # ... the factor, finer, 4 sets
+    python benchmarks/defaults_study.py rps_xgboost_factor   # the same under XGBoost
 
 Default tree parameters of each host, 100 rounds, held-out metric.  ``group_scale``: every
 fold of MQ2008 and OHSUMED (train S_k..S_k+2, test S_k+4), NDCG@10 (LETOR convention).
@@ -37,7 +38,8 @@ anes96 stratified splits 5..9 (core_quality.py uses 0..4); held-out RPS at 100 r
 each mean validation curve's best round (rounds 5, 10, ..., 200).  ``rps_lightgbm_factor``:
 that multiple on a finer grid (1 to 1.3) over 10 validation splits (5..14) of each of those
 sets and of chem97's grades as a fourth ordinal set, and each multiple's worst mean
-difference to ``multiclass`` over the four.
+difference to ``multiclass`` over the four; ``rps_xgboost_factor``: the same under XGBoost
+(multiples 0.8 to 1.3 of its "auto", the bound as it is) against ``multi:softprob``.
 """
 
 from __future__ import annotations
@@ -397,10 +399,12 @@ def rps_lightgbm() -> None:
             print(f"| {label} | {mean.min():.4f} | {curves[int(mean.argmin())]} |")
 
 
-def rps_lightgbm_factor() -> None:
-    """RPS's LightGBM Hessian factor on a finer grid and more validation splits: 10 per data
-    set, and chem97's grades as a fourth ordinal set (labels 0, 2, ..., 10 -> 0..5, schools
-    ignored); equal start, 100 rounds."""
+def rps_factor(host: str) -> None:
+    """RPS's Hessian factor under ``host`` ("lightgbm": multiples of K / (2 (K - 1)), its
+    multiclass convention, on a finer grid; "xgboost": multiples of 1, the bound as it is)
+    against the host's multi-class softmax on more validation splits: 10 per data set, and
+    chem97's grades as a fourth ordinal set (labels 0, 2, ..., 10 -> 0..5, schools ignored);
+    equal start, 100 rounds."""
     def splits(name: str) -> list[tuple[np.ndarray, ...]]:
         if name == "ordinal":
             out = []
@@ -414,28 +418,31 @@ def rps_lightgbm_factor() -> None:
         tests = [stratified_split(y, 0.2, seed) for seed in range(5, 15)]
         return [(x[~t], y[~t], x[t], y[t]) for t in tests]
 
-    multiples = (1.0, 1.05, 1.1, 1.15, 1.2, 1.3)
+    lightgbm = host == "lightgbm"
+    builtin = "multiclass" if lightgbm else "multi:softprob"
+    unit = "K/(2(K-1))" if lightgbm else "1"
+    multiples = (1.0, 1.05, 1.1, 1.15, 1.2, 1.3) if lightgbm else (0.8, 0.9, 1.0, 1.1, 1.2, 1.3)
     worst = dict.fromkeys(multiples, -np.inf)
     for name in (*ORDINAL_DATA, "chem97"):
         results: dict[tuple[str, str], list[float]] = {}
         for x, y, xt, yt in splits(name):
             k = int(max(y.max(), yt.max())) + 1
             for m in (None, *multiples):
-                obj: Any = "multiclass" if m is None else br.RankedProbabilityScore(
-                    hessian_factor=m * k / (2 * (k - 1)))
-                model = lgb.train({"objective": obj, "verbose": -1, "num_threads": 1,
-                                   "seed": 0, "num_class": k}, lgb.Dataset(x, y), ROUNDS)
-                label = "multiclass" if m is None else f"rps, factor {m:.4g} x K/(2(K-1))"
-                results.setdefault(("lightgbm", label), []).append(
-                    br.rps_score(yt, model.predict(xt, raw_score=True), input="margin"))
+                label = builtin if m is None else f"rps, factor {m:.4g} x {unit}"
+                obj: Any = builtin if m is None else br.RankedProbabilityScore(
+                    hessian_factor=m * k / (2 * (k - 1)) if lightgbm else m)
+                one_thread = {"num_threads": 1, "seed": 0} if lightgbm else {"nthread": 1}
+                margins = fit_predict(host, obj, x, y, None, xt, {"num_class": k, **one_thread})
+                results.setdefault((host, label), []).append(
+                    br.rps_score(yt, margins, input="margin"))
         print(f"\n{name}, validation splits 5-14: held-out RPS (lower is better), "
               f"{ROUNDS} rounds")
-        paired_table(results, "multiclass", lower_is_better=True)
-        base = np.mean(results[("lightgbm", "multiclass")])
+        paired_table(results, builtin, lower_is_better=True)
+        base = np.mean(results[(host, builtin)])
         for m in multiples:
-            diff = np.mean(results[("lightgbm", f"rps, factor {m:.4g} x K/(2(K-1))")]) - base
+            diff = np.mean(results[(host, f"rps, factor {m:.4g} x {unit}")]) - base
             worst[m] = max(worst[m], diff)
-    print("\n| factor x K/(2(K-1)) | worst mean difference to multiclass over the four sets |")
+    print(f"\n| factor x {unit} | worst mean difference to {builtin} over the four sets |")
     print("|---|---|")
     for m in multiples:
         print(f"| {m:.4g} | {worst[m]:+.4f} |")
@@ -446,7 +453,8 @@ if __name__ == "__main__":
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", choices=["group_scale", "spearman", "rps", "hessian_factor",
                                       "score_unit", "balance", "spearman_lightgbm",
-                                      "rps_lightgbm", "rps_lightgbm_factor"])
+                                      "rps_lightgbm", "rps_lightgbm_factor",
+                                      "rps_xgboost_factor"])
     ap.add_argument("--data", default=",".join(ORDINAL_DATA),
                     help="rps: ordinal data sets (default: %(default)s)")
     args = ap.parse_args()
@@ -458,4 +466,5 @@ if __name__ == "__main__":
         {"group_scale": group_scale, "spearman": spearman, "hessian_factor": hessian_factor,
          "score_unit": score_unit, "balance": balance,
          "spearman_lightgbm": spearman_lightgbm, "rps_lightgbm": rps_lightgbm,
-         "rps_lightgbm_factor": rps_lightgbm_factor}[args.study]()
+         "rps_lightgbm_factor": lambda: rps_factor("lightgbm"),
+         "rps_xgboost_factor": lambda: rps_factor("xgboost")}[args.study]()
