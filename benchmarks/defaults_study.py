@@ -344,20 +344,25 @@ def spearman_lightgbm() -> None:
         paired_table(results, "regression")
 
 
-def rps_lightgbm() -> None:
-    def val_splits(name: str) -> list[tuple[np.ndarray, ...]]:
-        if name == "ordinal":
-            out = []
-            for seed in range(5, 10):
-                d = make_ordinal(n_samples=6000, n_classes=7, seed=seed)
-                out.append((d["X"][:4800], d["y"][:4800], d["X"][4800:], d["y"][4800:]))
-            return out
-        d = load(name)
-        x, y = d["X"], d["y"].astype(np.float64)
-        y = y - y.min()
-        tests = [stratified_split(y, 0.2, seed) for seed in range(5, 10)]
-        return [(x[~t], y[~t], x[t], y[t]) for t in tests]
+def ordinal_validation_splits(name: str, seeds: range) -> list[tuple[np.ndarray, ...]]:
+    """(x, y, x held out, y held out) of ordinal data set ``name`` for each seed: a generated
+    ``make_ordinal`` set per seed ("ordinal", the last 1,200 of 6,000 rows held out) or a
+    stratified 20% (classes from 0; chem97's grades 0, 2, ..., 10 as 0..5).  core_quality.py
+    uses seeds 0..4; these studies use later ones."""
+    if name == "ordinal":
+        out = []
+        for seed in seeds:
+            d = make_ordinal(n_samples=6000, n_classes=7, seed=seed)
+            out.append((d["X"][:4800], d["y"][:4800], d["X"][4800:], d["y"][4800:]))
+        return out
+    d = load(name)
+    x, y = d["X"], d["y"].astype(np.float64)
+    y = (y - y.min()) / (2.0 if name == "chem97" else 1.0)
+    tests = [stratified_split(y, 0.2, seed) for seed in seeds]
+    return [(x[~t], y[~t], x[t], y[t]) for t in tests]
 
+
+def rps_lightgbm() -> None:
     def curve(multiple: float | None, x: np.ndarray, y: np.ndarray, xt: np.ndarray,
               yt: np.ndarray, prior: bool, rounds: list[int]) -> list[float]:
         """Held-out RPS after each of ``rounds``: ``multiclass`` (``multiple`` None) or ``rps``
@@ -381,7 +386,7 @@ def rps_lightgbm() -> None:
     for name in ORDINAL_DATA:
         at_100: dict[tuple[str, str], list[float]] = {}
         best: dict[str, list[list[float]]] = {}
-        for x, y, xt, yt in val_splits(name):
+        for x, y, xt, yt in ordinal_validation_splits(name, range(5, 10)):
             for label, multiple, prior in contenders:
                 full = label in ("multiclass", "rps, factor 1 x K/(2(K-1))",
                                  "rps, factor 1 x K/(2(K-1)), prior start")
@@ -405,19 +410,6 @@ def rps_factor(host: str) -> None:
     against the host's multi-class softmax on more validation splits: 10 per data set, and
     chem97's grades as a fourth ordinal set (labels 0, 2, ..., 10 -> 0..5, schools ignored);
     equal start, 100 rounds."""
-    def splits(name: str) -> list[tuple[np.ndarray, ...]]:
-        if name == "ordinal":
-            out = []
-            for seed in range(5, 15):
-                d = make_ordinal(n_samples=6000, n_classes=7, seed=seed)
-                out.append((d["X"][:4800], d["y"][:4800], d["X"][4800:], d["y"][4800:]))
-            return out
-        d = load(name)
-        x, y = d["X"], d["y"].astype(np.float64)
-        y = (y - y.min()) / (2.0 if name == "chem97" else 1.0)
-        tests = [stratified_split(y, 0.2, seed) for seed in range(5, 15)]
-        return [(x[~t], y[~t], x[t], y[t]) for t in tests]
-
     lightgbm = host == "lightgbm"
     builtin = "multiclass" if lightgbm else "multi:softprob"
     unit = "K/(2(K-1))" if lightgbm else "1"
@@ -425,7 +417,7 @@ def rps_factor(host: str) -> None:
     worst = dict.fromkeys(multiples, -np.inf)
     for name in (*ORDINAL_DATA, "chem97"):
         results: dict[tuple[str, str], list[float]] = {}
-        for x, y, xt, yt in splits(name):
+        for x, y, xt, yt in ordinal_validation_splits(name, range(5, 15)):
             k = int(max(y.max(), yt.max())) + 1
             for m in (None, *multiples):
                 label = builtin if m is None else f"rps, factor {m:.4g} x {unit}"

@@ -130,7 +130,14 @@ class Case:
 @st.composite
 def cases(draw: Any, kind: str, wide: bool) -> Case:
     """Random grouped data: 1..6 groups of 1..12 rows.  ``kind``: "grades" (relevance 0..4 and
-    -1), "real" (soft Spearman labels) or "classes" (RPS, K in 2..6, and -1)."""
+    -1), "real" (soft Spearman labels) or "classes" (RPS, K in 2..6, and -1).
+
+    Unless ``wide``, labels and scores are rounded to multiples of 2^-16 (exact ties stay,
+    distinct values differ by at least 1.5e-5): these cases are compared with the float64
+    references at rtol 1e-8 to 1e-9, and values a few ulps apart (0 and 2e-16) make a group's
+    correlation and its 1/spread^2 Hessian ill-conditioned, with relative errors of
+    eps |s| / spread in the package and the reference alike.  The wide cases (finite,
+    consistent outputs) still draw them."""
     sizes = draw(st.lists(st.integers(1, 12), min_size=1, max_size=6))
     n = sum(sizes)
     elements = wide_floats() if wide else moderate_floats()
@@ -146,6 +153,8 @@ def cases(draw: Any, kind: str, wide: bool) -> Case:
             y = np.array(draw(st.lists(st.sampled_from((-1.0, 0.0, 1.0, 2.0, 3.0, 4.0)),
                                        min_size=n, max_size=n)))
         s = draw(values(n, elements))
+    if not wide:  # grades and classes are integers already
+        y, s = np.round(y * 65536.0) / 65536.0, np.round(s * 65536.0) / 65536.0
     positive = st.floats(1e-3, 1e3, allow_nan=False)
     weight_mode = draw(st.sampled_from(("none", "row", "group")))
     if weight_mode == "row":
