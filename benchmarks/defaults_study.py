@@ -45,6 +45,7 @@ difference to ``multiclass`` over the four; ``rps_xgboost_factor``: the same und
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from typing import Any
 
 import lightgbm as lgb
@@ -344,13 +345,13 @@ def spearman_lightgbm() -> None:
         paired_table(results, "regression")
 
 
-def ordinal_validation_splits(name: str, seeds: range) -> list[tuple[np.ndarray, ...]]:
+def ordinal_validation_splits(name: str, seeds: Iterable[int]) -> list[tuple[np.ndarray, ...]]:
     """(x, y, x held out, y held out) of ordinal data set ``name`` for each seed: a generated
     ``make_ordinal`` set per seed ("ordinal", the last 1,200 of 6,000 rows held out) or a
     stratified 20% (classes from 0; chem97's grades 0, 2, ..., 10 as 0..5).  core_quality.py
     uses seeds 0..4; these studies use later ones."""
     if name == "ordinal":
-        out = []
+        out: list[tuple[np.ndarray, ...]] = []
         for seed in seeds:
             d = make_ordinal(n_samples=6000, n_classes=7, seed=seed)
             out.append((d["X"][:4800], d["y"][:4800], d["X"][4800:], d["y"][4800:]))
@@ -414,6 +415,7 @@ def rps_factor(host: str) -> None:
     builtin = "multiclass" if lightgbm else "multi:softprob"
     unit = "K/(2(K-1))" if lightgbm else "1"
     multiples = (1.0, 1.05, 1.1, 1.15, 1.2, 1.3) if lightgbm else (0.8, 0.9, 1.0, 1.1, 1.2, 1.3)
+    one_thread: dict[str, Any] = {"num_threads": 1, "seed": 0} if lightgbm else {"nthread": 1}
     worst = dict.fromkeys(multiples, -np.inf)
     for name in (*ORDINAL_DATA, "chem97"):
         results: dict[tuple[str, str], list[float]] = {}
@@ -423,7 +425,6 @@ def rps_factor(host: str) -> None:
                 label = builtin if m is None else f"rps, factor {m:.4g} x {unit}"
                 obj: Any = builtin if m is None else br.RankedProbabilityScore(
                     hessian_factor=m * k / (2 * (k - 1)) if lightgbm else m)
-                one_thread = {"num_threads": 1, "seed": 0} if lightgbm else {"nthread": 1}
                 margins = fit_predict(host, obj, x, y, None, xt, {"num_class": k, **one_thread})
                 results.setdefault((host, label), []).append(
                     br.rps_score(yt, margins, input="margin"))

@@ -133,11 +133,13 @@ def cases(draw: Any, kind: str, wide: bool) -> Case:
     -1), "real" (soft Spearman labels) or "classes" (RPS, K in 2..6, and -1).
 
     Unless ``wide``, labels and scores are rounded to multiples of 2^-16 (exact ties stay,
-    distinct values differ by at least 1.5e-5): these cases are compared with the float64
-    references at rtol 1e-8 to 1e-9, and values a few ulps apart (0 and 2e-16) make a group's
-    correlation and its 1/spread^2 Hessian ill-conditioned, with relative errors of
-    eps |s| / spread in the package and the reference alike.  The wide cases (finite,
-    consistent outputs) still draw them."""
+    values closer than that merge, distinct values differ by at least 1.5e-5): these cases are
+    compared with the float64 references at rtol 1e-8 to 1e-9.  Nearly equal values make soft
+    Spearman ill-conditioned in the package and the reference alike: a group's soft ranks are
+    of size ~m and differ by ~spread / tau, so centring them loses ~eps m tau / spread of the
+    correlation (labels 0 and 6e-8 gave a relative error of 1.5e-8), and near-tied scores do
+    the same to the 1/spread^2 Hessian.  The wide cases (finite, consistent outputs) still
+    draw such values."""
     sizes = draw(st.lists(st.integers(1, 12), min_size=1, max_size=6))
     n = sum(sizes)
     elements = wide_floats() if wide else moderate_floats()
@@ -243,10 +245,10 @@ def test_objective_matches_reference_moderate_scores(obj, data):
     c = data.draw(cases(label_kind(obj), wide=False), label="case")
     atol = 1e-10
     if is_spearman_family(obj):
-        # Near-constant labels (hypothesis found labels 3.6e-13 apart) make the correlation
-        # ill-conditioned: soft ranks ~m/2 carry rounding errors ~1e-16 m each, and with
-        # B = sum b^2 tiny the loss is ~N / sqrt(1e-7), so kernel and reference may differ by
-        # up to ~1e-15 m^1.5 max|a| / sqrt(1e-7) <= 2e-12 m^2.5 per unit weight.
+        # Labels one grid step apart (2^-16, see ``cases``) still leave the correlation of a
+        # near-constant group ill-conditioned: soft ranks ~m/2 carry rounding errors ~1e-16 m
+        # each, and with B = sum b^2 tiny the loss is ~N / sqrt(1e-7), so kernel and reference
+        # may differ by up to ~1e-15 m^1.5 max|a| / sqrt(1e-7) <= 2e-12 m^2.5 per unit weight.
         m = int(np.diff(c.offsets).max())
         w_max = 1.0 if c.w_rows is None else float(np.max(c.w_rows))
         atol = max(atol, 2e-12 * m**2.5 * w_max)

@@ -61,7 +61,7 @@ class RankedProbabilityScore(Objective):
         (``xgb.train``, ``XGBClassifier``), whose own multi-class Hessian is the bound, and
         ``LIGHTGBM_MULTIPLE`` (1.1) times K / (2 (K - 1)) under LightGBM (``lgb.train``,
         ``LGBMClassifier``), whose ``multiclass`` Hessian K / (K - 1) p (1 - p) is
-        K / (2 (K - 1)) of the bound; the 1.1 (slightly shorter steps than ``multiclass``'s)
+        K / (2 (K - 1)) of the bound; the 1.1 (steps 1/1.1 as long as with that convention)
         is the multiple with the best worst case against ``multiclass`` over validation
         splits of four ordinal data sets (docs/rps.md).  With
         "gauss_newton" or "exact": 2 under XGBoost (whose defaults are set for its doubled
