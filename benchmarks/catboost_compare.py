@@ -177,8 +177,8 @@ def fit_predict(host: str, spec: Any, train: tuple[np.ndarray, ...], test_x: np.
     objective = spec if isinstance(spec, str) else spec()
     ds = lgb.Dataset(x, y, group=sizes)
     extra = {} if threads is None else {"num_threads": threads}
-    bst = lgb.train({**LGB_PARAMS, "objective": objective, **extra}, ds, ROUNDS)
-    return np.asarray(bst.predict(test_x, raw_score=True))
+    model = lgb.train({**LGB_PARAMS, "objective": objective, **extra}, ds, ROUNDS)
+    return np.asarray(model.predict(test_x, raw_score=True))
 
 
 def have_catboost() -> bool:
