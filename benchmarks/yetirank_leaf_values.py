@@ -15,7 +15,9 @@ diagonal leaf values are the hosts' Newton step -G / H, H the leaves' Hessian su
 
 ``--trees lightgbm`` (default): LightGBM grows each tree from YetiRank's gradient and Hessian
 as usual; in a callback its leaf values are kept (control) or replaced by the pairwise solve
-(``Booster.set_leaf_output``).
+(``Booster.set_leaf_output``).  A third row grows the trees first-order instead, as CatBoost
+does (a constant Hessian, so that LightGBM's gain fits the gradient by least squares), and
+sets the diagonal leaf values.
 
 ``--trees catboost``: each round CatBoost grows one tree at the tracked scores (its
 ``baseline``) and the script sets its leaf values; a 2 x 2 of the tree's structure and its leaf
@@ -145,10 +147,19 @@ class YetiRankRounds:
         self.rnd += 1
 
 
-def fit_lightgbm(train: tuple[np.ndarray, ...], test_x: np.ndarray,
-                 pairwise: bool) -> np.ndarray:
+def fit_lightgbm(train: tuple[np.ndarray, ...], test_x: np.ndarray, leaves: str,
+                 first_order: bool = False) -> np.ndarray:
+    """LightGBM's trees with ``leaves`` "LightGBM's", "pairwise" or "diagonal" leaf values;
+    ``first_order``: the trees are grown from the gradient with a constant Hessian (the mean
+    of the round's), LightGBM's gain then a least-squares fit of the gradient as CatBoost's
+    ``L2`` score."""
     x, y, sizes, _ = train
     run = YetiRankRounds(y, sizes)
+
+    def objective(preds: np.ndarray, data: Any) -> tuple[np.ndarray, np.ndarray]:
+        # LightGBM's own scores are stale once a leaf value is replaced: use ours
+        grad, hess = run.grad_hess()
+        return grad, (np.full_like(hess, hess.mean()) if first_order else hess)
 
     def callback(env: Any) -> None:
         it = env.iteration
@@ -156,15 +167,14 @@ def fit_lightgbm(train: tuple[np.ndarray, ...], test_x: np.ndarray,
                                  num_iteration=1).astype(np.int64).reshape(-1)
         n_leaves = int(leaf.max()) + 1
         values = np.array([env.model.get_leaf_output(it, j) for j in range(n_leaves)])
-        if pairwise and n_leaves > 1:
-            values = run.pairwise_values(leaf, n_leaves)
+        if leaves != "LightGBM's" and n_leaves > 1:
+            values = (run.pairwise_values if leaves == "pairwise" else run.diagonal_values)(
+                leaf, n_leaves)
             for j in range(n_leaves):
                 env.model.set_leaf_output(it, j, float(values[j]))
         run.step(leaf, values)
 
-    # LightGBM's own scores are stale once a leaf value is replaced: the objective uses ours
-    booster = lgb.train({**LGB_PARAMS, "num_threads": 1,
-                         "objective": lambda p, d: run.grad_hess()},
+    booster = lgb.train({**LGB_PARAMS, "num_threads": 1, "objective": objective},
                         lgb.Dataset(x, y, group=sizes), ROUNDS, callbacks=[callback])
     return np.asarray(booster.predict(test_x, raw_score=True))
 
@@ -199,9 +209,11 @@ def fit_catboost(train: tuple[np.ndarray, ...], test_x: np.ndarray, structure: s
 def arms(trees: str) -> list[tuple[str, Callable[..., np.ndarray]]]:
     if trees == "lightgbm":
         return [("LightGBM's trees, LightGBM's leaf values (control)",
-                 lambda tr, xt: fit_lightgbm(tr, xt, False)),
+                 lambda tr, xt: fit_lightgbm(tr, xt, "LightGBM's")),
                 ("LightGBM's trees, pairwise leaf values",
-                 lambda tr, xt: fit_lightgbm(tr, xt, True))]
+                 lambda tr, xt: fit_lightgbm(tr, xt, "pairwise")),
+                ("LightGBM's trees grown first-order, diagonal leaf values",
+                 lambda tr, xt: fit_lightgbm(tr, xt, "diagonal", first_order=True))]
     pairs = [(YRP, "CatBoost's"), (YRP, "pairwise"), (YRP, "diagonal"), (YR, "CatBoost's"),
              (YR, "pairwise"), (YR, "diagonal")]
     pairs += [(s, "diagonal") for s in CB_STRUCTURE if s not in (YRP, YR)]
