@@ -2,8 +2,9 @@
 
 YetiRankPairwise takes both its split scores and its leaf values from the pairwise quadratic
 model of the round's pairs; a gradient/Hessian objective gives the host only the diagonal of
-that model.  This script separates the two.  The pairwise leaf values are those of CatBoost's
-``pairwise_leaves_calculation``:
+that model.  This script separates the two.  The pairwise leaf values take the form of
+CatBoost's ``pairwise_leaves_calculation`` (on boostrank's pair weights, which leave out
+CatBoost's constant factor 0.15):
 
     (L + r (I - 1 1^T / n_leaves)) x = -G,   x_last = 0, then x minus its mean,
 
@@ -15,27 +16,28 @@ diagonal leaf values are the hosts' Newton step -G / H, H the leaves' Hessian su
 
 ``--trees lightgbm`` (default): LightGBM grows each tree from YetiRank's gradient and Hessian
 as usual; in a callback its leaf values are kept (control) or replaced by the pairwise solve
-(``Booster.set_leaf_output``).  A third row grows the trees first-order instead, as CatBoost
-does (a constant Hessian, so that LightGBM's gain fits the gradient by least squares), and
-sets the diagonal leaf values.
+(``Booster.set_leaf_output``).  A third row grows the trees first-order instead, as CatBoost's
+YetiRank with ``score_function="L2"`` (a constant Hessian, so that LightGBM's gain fits the
+gradient by least squares), and sets the diagonal leaf values.
 
 ``--trees catboost``: each round CatBoost grows one tree at the tracked scores (its
 ``baseline``) and the script sets its leaf values; a 2 x 2 of the tree's structure and its leaf
 values:
 
 * structure: YetiRankPairwise's (pairwise split scores) or YetiRank's with YetiRankPairwise's
-  sampling and quantisation (Bernoulli 0.5 of the queries, ``border_count`` 32,
-  ``random_strength`` 0: CatBoost's default split scores, which fit the gradient by least
-  squares and use no second derivative, all else as YetiRankPairwise);
+  sampling and quantisation settings (Bernoulli 0.5, ``border_count`` 32, ``random_strength``
+  0; ``sampling_unit`` at CatBoost's default): CatBoost's default ``Cosine`` split score, first
+  order (no second derivative);
 * leaf values: pairwise (above) or diagonal (above);
 
-two rows with CatBoost's own leaf values: YetiRankPairwise's (the control: growing one tree
-per fit reproduces the 200-tree model's quality) and YetiRank's (Newton steps with the
-logistic curvature W p(1 - p)); and YetiRank's trees with
-diagonal leaf values under one change each: depth-wise (not oblivious) trees, and also the L2
-score function; no query sampling; YetiRank's own ``border_count`` 254 and
-``random_strength`` 1.  CatBoost's ``random_seed`` is the round, so each tree samples its own
-queries, and its split search draws its own pairs, independent of the script's.
+two rows with CatBoost's own leaf values: YetiRankPairwise's (the control: does growing one
+tree per fit keep the 200-tree model's quality?) and YetiRank's (Newton steps with the
+logistic curvature W p(1 - p)); and YetiRank's trees with diagonal leaf values under other
+settings: depth-wise (not oblivious) trees; depth-wise with the ``L2`` score; no sampling;
+``border_count`` 254 with ``random_strength`` 1 (YetiRank's own values, though with one tree
+per fit every round gets the split-score noise of CatBoost's first tree).  CatBoost's
+``random_seed`` is the round, so each tree samples anew, and its split search draws its own
+pairs, independent of the script's.
 
     python benchmarks/yetirank_leaf_values.py               # LightGBM's trees, 5 folds
     python benchmarks/yetirank_leaf_values.py --trees catboost --data mq2008 --folds 1 2

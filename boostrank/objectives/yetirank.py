@@ -55,8 +55,8 @@ class YetiRank(_Ranking):
     weight of ``YetiRankPairwise``'s pairwise leaf values instead of ``YetiRank``'s Newton
     diagonal.  ``YetiRankPairwise``'s coupling of the leaves (pairs inside one leaf drop out,
     pairs across leaves tie their values, in the leaf values and the split scores) needs the
-    tree, which no per-row gradient and Hessian can express; measured on CatBoost's trees it
-    is worth little next to the curvature W (docs/yetirank.md measures each part).
+    tree, which no per-row gradient and Hessian can express; on CatBoost's trees it is worth
+    less than the curvature W (docs/yetirank.md measures each part).
 
     Parameters
     ----------
