@@ -74,8 +74,8 @@ from boostrank._kernels import yetirank as kernels
 
 REGULARISATION = 0.1
 YRP, YR = "YetiRankPairwise", "YetiRank"
-# YetiRank with YetiRankPairwise's sampling and quantisation, so that the two differ only in
-# the split scores (and the leaf values, which the script sets)
+# YetiRank with YetiRankPairwise's sampling and quantisation settings, so that the two differ
+# in the split scores (the script sets the leaf values)
 YR_PARAMS = {"loss_function": "YetiRank", "bootstrap_type": "Bernoulli", "subsample": 0.5,
              "border_count": 32, "random_strength": 0}
 CB_STRUCTURE: dict[str, dict[str, Any]] = {
@@ -144,6 +144,12 @@ class YetiRankRounds:
         h = np.bincount(leaf, self.hess, n_leaves)
         return -LEARNING_RATE * np.divide(g, h, out=np.zeros(n_leaves), where=h > 0)
 
+    def leaf_values(self, rule: str, leaf: np.ndarray, n_leaves: int) -> np.ndarray:
+        """The round's leaf values by ``rule``, "pairwise" or "diagonal"."""
+        if rule == "pairwise":
+            return self.pairwise_values(leaf, n_leaves)
+        return self.diagonal_values(leaf, n_leaves)
+
     def step(self, leaf: np.ndarray, values: np.ndarray) -> None:
         self.scores += values[leaf]
         self.rnd += 1
@@ -170,8 +176,7 @@ def fit_lightgbm(train: tuple[np.ndarray, ...], test_x: np.ndarray, leaves: str,
         n_leaves = int(leaf.max()) + 1
         values = np.array([env.model.get_leaf_output(it, j) for j in range(n_leaves)])
         if leaves != "LightGBM's" and n_leaves > 1:
-            values = (run.pairwise_values if leaves == "pairwise" else run.diagonal_values)(
-                leaf, n_leaves)
+            values = run.leaf_values(leaves, leaf, n_leaves)
             for j in range(n_leaves):
                 env.model.set_leaf_output(it, j, float(values[j]))
         run.step(leaf, values)
@@ -196,13 +201,9 @@ def fit_catboost(train: tuple[np.ndarray, ...], test_x: np.ndarray, structure: s
         model = catboost.CatBoost({**params, "random_seed": rnd})
         model.fit(pool)
         leaf = model.calc_leaf_indexes(pool)[:, 0].astype(np.int64)
-        n_leaves = model.get_leaf_values().size
-        if leaves == "CatBoost's":
-            values = np.asarray(model.get_leaf_values())
-        elif leaves == "pairwise":
-            values = run.pairwise_values(leaf, n_leaves)
-        else:
-            values = run.diagonal_values(leaf, n_leaves)
+        values = np.asarray(model.get_leaf_values())
+        if leaves != "CatBoost's":
+            values = run.leaf_values(leaves, leaf, values.size)
         run.step(leaf, values)
         test_scores += values[model.calc_leaf_indexes(test_pool)[:, 0]]
     return test_scores
